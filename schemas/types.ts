@@ -1,0 +1,126 @@
+// Shared shapes that cross module boundaries (workflows, activities, store, export).
+// Everything here must stay plain JSON: these values travel through Temporal payloads.
+
+/** A JSON Schema object, kept opaque to TypeScript; ajv checks it at run time. */
+export type JsonSchema = Record<string, unknown>;
+
+/** A tool the agent may call, in the shape OpenAI-style trainers expect. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema (object) for the arguments. */
+  parameters: JsonSchema;
+}
+
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** The name of the tool that ends an episode; its arguments are the agent's submission. */
+export const SUBMIT_TOOL = 'submit';
+
+/** One synthesized task: hard to solve, easy to verify. */
+export interface TaskSpec {
+  /** Deterministic id: family, tier, seed and index. */
+  id: string;
+  family: string;
+  tier: number;
+  seed: number;
+  index: number;
+  /** Instruction shown to the agent. */
+  prompt: string;
+  tools: ToolSpec[];
+  /** Files placed in the sandbox work directory before the episode starts (relative path -> text). */
+  files: Record<string, string>;
+  /** A known solution: tool calls that end with a submit call. */
+  reference: ToolCall[];
+  /** JSON Schema over the Outcome ({ submitted, state }); a valid outcome is a solved task. */
+  outcomeSchema: JsonSchema;
+}
+
+/** An environment: the family's image layer that tasks run in. */
+export interface EnvironmentSpec {
+  family: string;
+  /** Docker image tag, content-addressed by the recipe. */
+  image: string;
+}
+
+export interface ToolResult {
+  exitCode: number;
+  /** stdout (and stderr when the tool failed), capped at the sandbox output limit. */
+  output: string;
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** What the verifier sees: the agent's submission and the probe's reading of the sandbox. */
+export interface Outcome {
+  submitted: Record<string, unknown> | null;
+  state: unknown;
+}
+
+export interface Verdict {
+  passed: boolean;
+  /** ajv errors as "path: message" strings; empty when passed. */
+  errors: string[];
+}
+
+/** Chat transcript entry used both for prompting the model and for export. */
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; toolCall: ToolCall; callId: string }
+  | { role: 'tool'; callId: string; name: string; content: string };
+
+export interface ModelStepInput {
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+  /** Seed for sampling, derived from episode and step so a retry reproduces the same call. */
+  seed: number;
+  temperature: number;
+  maxTokens: number;
+}
+
+export interface ModelStepResult {
+  toolCall: ToolCall;
+  /** The model's raw text before parsing. */
+  raw: string;
+  durationMs: number;
+}
+
+export type Policy = 'reference' | 'null' | 'model';
+
+export interface StepRecord {
+  index: number;
+  toolCall: ToolCall;
+  /** Null for the submit call, which runs no tool. */
+  result: ToolResult | null;
+  /** Model's raw text, when a model produced the call. */
+  raw: string | null;
+}
+
+export interface EpisodeRecord {
+  /** Deterministic id: `${taskId}/${policy}/${index}`. */
+  id: string;
+  runId: string;
+  taskId: string;
+  policy: Policy;
+  index: number;
+  messages: ChatMessage[];
+  steps: StepRecord[];
+  outcome: Outcome;
+  verdict: Verdict;
+}
+
+export interface TaskResult {
+  taskId: string;
+  /** Null when the task was rejected before any model episode. */
+  passRate: number | null;
+  episodes: number;
+  passed: number;
+  accepted: boolean;
+  /** Why a task was rejected (a failed gate or a pass rate out of range). */
+  reason: string | null;
+}
