@@ -1,0 +1,30 @@
+// `tasksynth export --format openai-chat --out FILE`: accepted trajectories as training data.
+import type { CommandModule } from 'yargs';
+import { statePaths } from '../../config/paths.js';
+import { exportOpenAIChat } from '../../data/export/openai-chat.js';
+import { Store } from '../../data/store.js';
+
+interface ExportArgs {
+  format: 'openai-chat';
+  out: string;
+  run?: string;
+}
+
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export',
+  describe: 'Export accepted trajectories as training data',
+  builder: (y) =>
+    y
+      .option('format', { choices: ['openai-chat'] as const, default: 'openai-chat' as const, describe: 'output format' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output file (JSONL)' })
+      .option('run', { type: 'string', describe: 'only this run id (default: every run)' }) as never,
+  handler: async (args) => {
+    const store = Store.open(statePaths.database());
+    try {
+      const { lines, file } = await exportOpenAIChat(store, args.out, { runId: args.run });
+      console.log(`wrote ${lines} trajectories (${args.format}) to ${file}`);
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,86 @@
+// `tasksynth run --config FILE`: validates the config, connects to (or starts) Temporal, runs a worker in this
+// process and drives one synthesisRun workflow to its end, showing progress and a closing summary.
+import { Connection, Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { CommandModule } from 'yargs';
+import { statePaths } from '../../config/paths.js';
+import { loadConfig } from '../../config/load-config.js';
+import { runIdFor, runWorkflowId } from '../../client/run-id.js';
+import { startSynthesisRun, watchRun } from '../../client/start-run.js';
+import { Store } from '../../data/store.js';
+import { resolveModelPath } from '../../inference/model-path.js';
+import { baseImageTag } from '../../sandboxes/base-image.js';
+import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
+import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
+import { engineProvider } from '../../worker/engine-provider.js';
+import { ensureTemporal } from '../../worker/temporal-server.js';
+import { createProgressView } from '../progress-view.js';
+import { renderSummary } from '../summary-table.js';
+
+interface RunArgs {
+  config: string;
+  'run-id'?: string;
+  'task-queue': string;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'Run one synthesis job from a config file',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', demandOption: true, describe: 'run configuration (YAML or JSON)' })
+      .option('run-id', { type: 'string', describe: 'override the run id (default: name + config hash)' })
+      .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'Temporal task queue' }) as never,
+  handler: async (args) => {
+    // Everything that can be wrong with the input is checked before anything starts or is written.
+    const config = loadConfig(args.config);
+    const runId = args['run-id'] ?? runIdFor(config);
+    if (config.model.engine === 'embedded') config.model.path ??= resolveModelPath();
+
+    const docker = connectDocker();
+    await pingDocker(docker);
+    await docker
+      .getImage(baseImageTag())
+      .inspect()
+      .catch(() => {
+        throw new Error(`sandbox base image ${baseImageTag()} is missing; run \`npm run setup\``);
+      });
+    const temporal = await ensureTemporal((line) => console.error(line));
+
+    const store = Store.open(statePaths.database());
+    const engine = engineProvider(config.model);
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const workers = await createWorkers({
+      connection: nativeConnection,
+      namespace: temporal.namespace,
+      taskQueue: args['task-queue'],
+      store,
+      docker,
+      engine,
+    });
+    const running = workers.run();
+    const view = createProgressView();
+    const started = Date.now();
+    try {
+      console.error(`run ${runId}: family ${config.family}, tiers ${config.tiers.join(',')}, ${config.tasksPerTier} tasks per tier, k=${config.episodesPerTask}`);
+      const handle = await startSynthesisRun(client, { runId, config, taskQueue: args['task-queue'] });
+      await watchRun(handle, (p) => view.update(p));
+      view.stop();
+      console.log(renderSummary(store, runId));
+      console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s; database ${statePaths.database()}`);
+      if (temporal.uiUrl) {
+        console.log(`Temporal Web UI: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(runWorkflowId(runId))}`);
+      }
+    } finally {
+      view.stop();
+      workers.shutdown();
+      await running.catch(() => undefined);
+      await engine.close();
+      await nativeConnection.close();
+      await connection.close();
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The tasksynth command line: one yargs command module per file in cli/commands/.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError } from '../config/load-config.js';
+import { exportCommand } from './commands/export.js';
+import { runCommand } from './commands/run.js';
+import { workerCommand } from './commands/worker.js';
+
+try {
+  await yargs(hideBin(process.argv))
+    .scriptName('tasksynth')
+    .command(runCommand)
+    .command(exportCommand)
+    .command(workerCommand)
+    .demandCommand(1)
+    .strict()
+    .fail((message, error) => {
+      if (error) throw error;
+      console.error(`tasksynth: ${message} (see tasksynth --help)`);
+      process.exit(2);
+    })
+    .parseAsync();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(error.exitCode);
+  }
+  console.error(`tasksynth: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,44 @@
+// Starts a synthesis run (or attaches to the one already running under the same id) and watches its progress.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { sandboxLimits } from '../activities/sandbox-activities.js';
+import type { RunConfig } from '../config/run-config.js';
+import { progressQuery, type RunProgress } from '../workflows/messages.js';
+import type { synthesisRun, SynthesisRunResult } from '../workflows/synthesis-run.js';
+import { runWorkflowId } from './run-id.js';
+
+export async function startSynthesisRun(
+  client: Client,
+  opts: { runId: string; config: RunConfig; taskQueue: string },
+): Promise<WorkflowHandle<typeof synthesisRun>> {
+  return client.workflow.start<typeof synthesisRun>('synthesisRun', {
+    taskQueue: opts.taskQueue,
+    workflowId: runWorkflowId(opts.runId),
+    args: [{ runId: opts.runId, config: opts.config, limits: sandboxLimits(opts.config.sandbox) }],
+    // A crashed command that is run again resumes the same workflow instead of starting a second one.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+/** Waits for the run's result, reporting progress every `intervalMs` while it is in flight. */
+export async function watchRun(
+  handle: WorkflowHandle<typeof synthesisRun>,
+  onProgress: (p: RunProgress) => void,
+  intervalMs = 1000,
+): Promise<SynthesisRunResult> {
+  let finished = false;
+  const result = handle.result().finally(() => {
+    finished = true;
+  });
+  const poll = async () => {
+    while (!finished) {
+      await handle
+        .query(progressQuery)
+        .then(onProgress)
+        .catch(() => undefined); // a query can miss while the workflow continues as new; the next one lands
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+    }
+  };
+  const [value] = await Promise.all([result, poll()]);
+  onProgress(value.progress);
+  return value;
+}

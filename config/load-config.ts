@@ -1,0 +1,50 @@
+// Reads a run configuration (YAML or JSON), validates it against schemas/config.schema.json and fills defaults.
+// Every failure is a ConfigError naming the file and the offending field; the CLI maps it to exit code 2.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { getFamily } from '../families/index.js';
+import { schemaId, validateWith } from '../schemas/registry.js';
+import type { RunConfig } from './run-config.js';
+
+export class ConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`invalid config ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses text as YAML (a superset of JSON); syntax errors name their line and column. */
+export function parseConfigText(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => e.message.split('\n')[0]));
+  return doc.toJS();
+}
+
+export function validateConfig(value: unknown, file: string): RunConfig {
+  // The registry's Ajv fills schema defaults in place; validate a copy so the caller's value stays as written.
+  const config = structuredClone(value);
+  const problems = validateWith(schemaId('config'), config);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  const cfg = config as RunConfig;
+  const rules: string[] = [];
+  if (cfg.acceptance.minPassRate > cfg.acceptance.maxPassRate) {
+    rules.push('/acceptance/minPassRate must not exceed /acceptance/maxPassRate');
+  }
+  const family = getFamily(cfg.family);
+  cfg.tiers.forEach((tier, i) => {
+    if (tier > family.maxTier) rules.push(`/tiers/${i} family ${family.name} has tiers 0..${family.maxTier}, not ${tier}`);
+  });
+  if (rules.length > 0) throw new ConfigError(file, rules);
+  return cfg;
+}
+
+export function loadConfig(file: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read file: ${(error as Error).message}`]);
+  }
+  return validateConfig(parseConfigText(text, file), file);
+}

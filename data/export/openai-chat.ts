@@ -1,0 +1,111 @@
+// Export accepted trajectories as OpenAI chat fine-tuning JSONL (messages + tools). Every line is checked
+// against schemas/openai-chat-line.schema.json before it is written, and the file appears only when whole.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { schemaId, validateWith } from '../../schemas/registry.js';
+import type { ChatMessage, EpisodeRecord, TaskSpec } from '../../schemas/types.js';
+import type { Store } from '../store.js';
+
+export const OPENAI_CHAT_LINE_SCHEMA = schemaId('openai-chat-line');
+
+export type OpenAIMessage =
+  | { role: 'system' | 'user'; content: string }
+  | {
+      role: 'assistant';
+      content: string | null;
+      tool_calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+    }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export interface OpenAITool {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
+export interface OpenAIChatLine {
+  messages: OpenAIMessage[];
+  tools: OpenAITool[];
+  metadata?: { task_id: string; family: string; tier: number; episode_id: string; run_id: string };
+}
+
+function toOpenAIMessage(m: ChatMessage): OpenAIMessage {
+  switch (m.role) {
+    case 'system':
+    case 'user':
+      return { role: m.role, content: m.content };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: m.callId, type: 'function', function: { name: m.toolCall.name, arguments: JSON.stringify(m.toolCall.arguments) } },
+        ],
+      };
+    case 'tool':
+      // OpenAI's tool message has no name; the call id ties it to the assistant's call.
+      return { role: 'tool', tool_call_id: m.callId, content: m.content };
+  }
+}
+
+/** One trajectory as one training line. */
+export function toOpenAIChatLine(task: TaskSpec, episode: EpisodeRecord): OpenAIChatLine {
+  return {
+    messages: episode.messages.map(toOpenAIMessage),
+    tools: task.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    })),
+    metadata: {
+      task_id: task.id,
+      family: task.family,
+      tier: task.tier,
+      episode_id: episode.id,
+      run_id: episode.runId,
+    },
+  };
+}
+
+/**
+ * Writes every accepted trajectory (optionally of one run) to `outFile` as JSONL. Writes go to a temp file
+ * beside the target, renamed into place at the end, so a failure leaves any earlier export untouched.
+ */
+export async function exportOpenAIChat(
+  store: Store,
+  outFile: string,
+  opts: { runId?: string } = {},
+): Promise<{ lines: number; file: string }> {
+  const file = resolve(outFile);
+  const dir = dirname(file);
+  await mkdir(dir, { recursive: true });
+  // Same directory as the target, so the final rename is atomic (no cross-device move).
+  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx');
+  let lines = 0;
+  try {
+    for (const { task, episode } of store.acceptedTrajectories(opts)) {
+      const line = toOpenAIChatLine(task, episode);
+      const errors = validateWith(OPENAI_CHAT_LINE_SCHEMA, line);
+      if (errors.length > 0) {
+        throw new Error(
+          `episode ${episode.id} (task ${task.id}) does not make a valid OpenAI chat line:\n  ${errors.join('\n  ')}`,
+        );
+      }
+      await handle.write(`${JSON.stringify(line)}\n`);
+      lines++;
+    }
+    await handle.sync();
+    await handle.close();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw err;
+  }
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  return { lines, file };
+}

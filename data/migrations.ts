@@ -1,0 +1,127 @@
+// Versioned schema migrations. Append new entries; never edit one that has shipped, since databases
+// record which versions they applied (and by name, so an edited migration is caught on open).
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE runs (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+      ) STRICT;
+
+      -- One row per family image layer; the id joins both so a rebuilt image is a new environment.
+      CREATE TABLE environments (
+        id         TEXT PRIMARY KEY,
+        family     TEXT NOT NULL,
+        image      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (family, image)
+      ) STRICT;
+
+      CREATE TABLE tasks (
+        id        TEXT PRIMARY KEY,
+        run_id    TEXT NOT NULL REFERENCES runs(id),
+        family    TEXT NOT NULL,
+        tier      INTEGER NOT NULL,
+        seed      INTEGER NOT NULL,
+        idx       INTEGER NOT NULL,
+        spec_json TEXT NOT NULL,
+        status    TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'rejected', 'accepted')),
+        pass_rate REAL,
+        reason    TEXT
+      ) STRICT;
+      CREATE INDEX tasks_run_status ON tasks (run_id, status);
+      CREATE INDEX tasks_family_tier ON tasks (family, tier);
+
+      CREATE TABLE episodes (
+        id            TEXT PRIMARY KEY,
+        run_id        TEXT NOT NULL REFERENCES runs(id),
+        task_id       TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        policy        TEXT NOT NULL CHECK (policy IN ('reference', 'null', 'model')),
+        idx           INTEGER NOT NULL,
+        messages_json TEXT NOT NULL,
+        outcome_json  TEXT NOT NULL,
+        passed        INTEGER NOT NULL CHECK (passed IN (0, 1)),
+        created_at    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX episodes_task ON episodes (task_id, policy, idx);
+      -- Serves countEpisodes, runSummary and the accepted-trajectory export.
+      CREATE INDEX episodes_run_policy_passed ON episodes (run_id, policy, passed);
+
+      CREATE TABLE steps (
+        episode_id     TEXT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+        idx            INTEGER NOT NULL,
+        tool_name      TEXT NOT NULL,
+        arguments_json TEXT NOT NULL,
+        result_json    TEXT,
+        raw            TEXT,
+        PRIMARY KEY (episode_id, idx)
+      ) STRICT;
+      CREATE INDEX steps_tool ON steps (tool_name);
+
+      CREATE TABLE verdicts (
+        episode_id  TEXT PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+        passed      INTEGER NOT NULL CHECK (passed IN (0, 1)),
+        errors_json TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number[] {
+  for (let i = 1; i < list.length; i++) {
+    if (list[i].version <= list[i - 1].version) {
+      throw new Error(`migration versions must increase: ${list[i - 1].version} then ${list[i].version}`);
+    }
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+
+  const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as Array<{
+    version: number;
+    name: string;
+  }>;
+  const known = new Map(list.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const m = known.get(row.version);
+    if (!m) {
+      throw new Error(`database has migration ${row.version} (${row.name}) that this code does not know; is it newer?`);
+    }
+    if (m.name !== row.name) {
+      throw new Error(`migration ${row.version} is "${row.name}" in the database but "${m.name}" in code`);
+    }
+  }
+
+  const done = new Set(applied.map((r) => r.version));
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const ran: number[] = [];
+  for (const m of list) {
+    if (done.has(m.version)) continue;
+    // immediate: take the write lock first, so two processes opening a fresh database cannot both migrate.
+    db.transaction(() => {
+      const again = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version);
+      if (again) return;
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+      ran.push(m.version);
+    }).immediate();
+  }
+  return ran;
+}

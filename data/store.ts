@@ -1,0 +1,374 @@
+// SQLite persistence for runs, tasks, episodes and verdicts. Every write is keyed by a deterministic id
+// and is an upsert, so a retried workflow activity can repeat any write without duplicating rows.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  ChatMessage,
+  EpisodeRecord,
+  Outcome,
+  Policy,
+  StepRecord,
+  TaskResult,
+  TaskSpec,
+  Verdict,
+} from '../schemas/types.js';
+import { migrate } from './migrations.js';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+export type TaskStatus = 'pending' | 'rejected' | 'accepted';
+
+export interface RunRow {
+  id: string;
+  name: string;
+  config: unknown;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface TaskRow {
+  id: string;
+  runId: string;
+  family: string;
+  tier: number;
+  seed: number;
+  index: number;
+  status: TaskStatus;
+  passRate: number | null;
+  reason: string | null;
+  spec: TaskSpec;
+}
+
+export interface RunSummary {
+  runId: string;
+  tasks: number;
+  accepted: number;
+  rejected: number;
+  pending: number;
+  /**
+   * Model episodes and how many passed: they measure the model. Reference and null episodes pass or fail by
+   * construction, so they are only in byPolicy.
+   */
+  episodes: number;
+  passed: number;
+  /** passed / episodes; null without model episodes. */
+  passRate: number | null;
+  byPolicy: Record<Policy, { episodes: number; passed: number }>;
+}
+
+export interface Trajectory {
+  task: TaskSpec;
+  episode: EpisodeRecord;
+}
+
+interface EpisodeDbRow {
+  id: string;
+  run_id: string;
+  task_id: string;
+  policy: Policy;
+  idx: number;
+  messages_json: string;
+  outcome_json: string;
+  passed: number;
+  errors_json: string | null;
+}
+
+interface StepDbRow {
+  episode_id: string;
+  idx: number;
+  tool_name: string;
+  arguments_json: string;
+  result_json: string | null;
+  raw: string | null;
+}
+
+const EPISODE_COLUMNS = `e.id, e.run_id, e.task_id, e.policy, e.idx, e.messages_json, e.outcome_json, e.passed,
+  v.errors_json`;
+
+export function environmentId(family: string, image: string): string {
+  return `${family}+${image}`;
+}
+
+// Prepared once per connection; every method reuses them.
+function prepareStatements(db: Database.Database) {
+  return {
+    upsertRun: db.prepare(`INSERT INTO runs (id, name, config_json, status, started_at)
+      VALUES (@id, @name, @config, 'running', @now)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, config_json = excluded.config_json,
+        status = 'running', finished_at = NULL`),
+    finishRun: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
+    getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    upsertEnvironment: db.prepare(`INSERT INTO environments (id, family, image, created_at)
+      VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+    // A task re-upserted unchanged keeps its result; one that moved run or changed spec starts over.
+    upsertTask: db.prepare(`INSERT INTO tasks (id, run_id, family, tier, seed, idx, spec_json)
+      VALUES (@id, @runId, @family, @tier, @seed, @idx, @spec)
+      ON CONFLICT (id) DO UPDATE SET
+        status    = CASE WHEN tasks.run_id = excluded.run_id AND tasks.spec_json = excluded.spec_json
+                         THEN tasks.status ELSE 'pending' END,
+        pass_rate = CASE WHEN tasks.run_id = excluded.run_id AND tasks.spec_json = excluded.spec_json
+                         THEN tasks.pass_rate ELSE NULL END,
+        reason    = CASE WHEN tasks.run_id = excluded.run_id AND tasks.spec_json = excluded.spec_json
+                         THEN tasks.reason ELSE NULL END,
+        run_id = excluded.run_id, family = excluded.family, tier = excluded.tier, seed = excluded.seed,
+        idx = excluded.idx, spec_json = excluded.spec_json`),
+    saveTaskResult: db.prepare(
+      'UPDATE tasks SET status = @status, pass_rate = @passRate, reason = @reason WHERE id = @id AND run_id = @runId',
+    ),
+    upsertEpisode: db.prepare(`INSERT INTO episodes
+        (id, run_id, task_id, policy, idx, messages_json, outcome_json, passed, created_at)
+      VALUES (@id, @runId, @taskId, @policy, @idx, @messages, @outcome, @passed, @now)
+      ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, task_id = excluded.task_id,
+        policy = excluded.policy, idx = excluded.idx, messages_json = excluded.messages_json,
+        outcome_json = excluded.outcome_json, passed = excluded.passed`),
+    deleteSteps: db.prepare('DELETE FROM steps WHERE episode_id = ?'),
+    insertStep: db.prepare(`INSERT INTO steps (episode_id, idx, tool_name, arguments_json, result_json, raw)
+      VALUES (?, ?, ?, ?, ?, ?)`),
+    upsertVerdict: db.prepare(`INSERT INTO verdicts (episode_id, passed, errors_json) VALUES (?, ?, ?)
+      ON CONFLICT (episode_id) DO UPDATE SET passed = excluded.passed, errors_json = excluded.errors_json`),
+    listTasks: db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY family, tier, seed, idx, id'),
+    listEpisodes: db.prepare(`SELECT ${EPISODE_COLUMNS} FROM episodes e
+      LEFT JOIN verdicts v ON v.episode_id = e.id WHERE e.task_id = ? ORDER BY e.policy, e.idx`),
+    stepsOf: db.prepare('SELECT * FROM steps WHERE episode_id = ? ORDER BY idx'),
+    countEpisodes: db.prepare('SELECT count(*) AS n FROM episodes WHERE run_id = ?'),
+    accepted: db.prepare(`SELECT ${EPISODE_COLUMNS}, t.spec_json FROM episodes e
+      JOIN tasks t ON t.id = e.task_id
+      LEFT JOIN verdicts v ON v.episode_id = e.id
+      WHERE t.status = 'accepted' AND e.policy = 'model' AND e.passed = 1
+        AND (@runId IS NULL OR e.run_id = @runId)
+      ORDER BY e.run_id, t.family, t.tier, t.seed, t.idx, e.idx`),
+    taskCounts: db.prepare('SELECT status, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY status'),
+    episodeCounts: db.prepare(`SELECT policy, count(*) AS n, sum(passed) AS passed FROM episodes
+      WHERE run_id = ? GROUP BY policy`),
+  };
+}
+
+export class Store {
+  /** Migration versions applied when this store was opened (empty when the database was current). */
+  readonly migrated: number[];
+  private readonly db: Database.Database;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+
+  private constructor(db: Database.Database, migrated: number[]) {
+    this.db = db;
+    this.migrated = migrated;
+    this.stmt = prepareStatements(db);
+  }
+
+  /** Opens (creating if needed) the database at `path` and brings its schema up to date. */
+  static open(path: string): Store {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      // Wait for other writers (worker and CLI share the file) before anything else takes a lock.
+      db.pragma('busy_timeout = 5000');
+      // WAL lets readers (CLI, export) run while the worker writes; NORMAL sync is durable enough under WAL.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      return new Store(db, migrate(db));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  upsertRun(run: { id: string; name: string; config: unknown }): void {
+    this.stmt.upsertRun.run({ id: run.id, name: run.name, config: JSON.stringify(run.config ?? null), now: this.now() });
+  }
+
+  finishRun(id: string, status: Exclude<RunStatus, 'running'>): void {
+    const { changes } = this.stmt.finishRun.run(status, this.now(), id);
+    if (changes === 0) throw new Error(`finishRun: no run ${id}`);
+  }
+
+  getRun(id: string): RunRow | undefined {
+    const row = this.stmt.getRun.get(id) as
+      | { id: string; name: string; config_json: string; status: RunStatus; started_at: string; finished_at: string | null }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      config: JSON.parse(row.config_json),
+      status: row.status,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+    };
+  }
+
+  /** Records an environment image; returns its id. */
+  upsertEnvironment(family: string, image: string): string {
+    const id = environmentId(family, image);
+    this.stmt.upsertEnvironment.run(id, family, image, this.now());
+    return id;
+  }
+
+  upsertTask(runId: string, task: TaskSpec): void {
+    this.withContext(`upsertTask ${task.id} (run ${runId})`, () =>
+      this.stmt.upsertTask.run({
+        id: task.id,
+        runId,
+        family: task.family,
+        tier: task.tier,
+        seed: task.seed,
+        idx: task.index,
+        spec: JSON.stringify(task),
+      }),
+    );
+  }
+
+  /** Writes the episode with its steps and verdict in one transaction, replacing any earlier copy. */
+  saveEpisode(e: EpisodeRecord): void {
+    this.withContext(`saveEpisode ${e.id} (task ${e.taskId}, run ${e.runId})`, () =>
+      this.db.transaction(() => {
+        this.stmt.upsertEpisode.run({
+          id: e.id,
+          runId: e.runId,
+          taskId: e.taskId,
+          policy: e.policy,
+          idx: e.index,
+          messages: JSON.stringify(e.messages),
+          outcome: JSON.stringify(e.outcome),
+          passed: e.verdict.passed ? 1 : 0,
+          now: this.now(),
+        });
+        this.stmt.deleteSteps.run(e.id);
+        for (const s of e.steps) {
+          this.stmt.insertStep.run(
+            e.id,
+            s.index,
+            s.toolCall.name,
+            JSON.stringify(s.toolCall.arguments),
+            s.result === null ? null : JSON.stringify(s.result),
+            s.raw,
+          );
+        }
+        this.stmt.upsertVerdict.run(e.id, e.verdict.passed ? 1 : 0, JSON.stringify(e.verdict.errors));
+      })(),
+    );
+  }
+
+  saveTaskResult(runId: string, r: TaskResult): void {
+    const { changes } = this.stmt.saveTaskResult.run({
+      id: r.taskId,
+      runId,
+      status: r.accepted ? 'accepted' : 'rejected',
+      passRate: r.passRate,
+      reason: r.reason,
+    });
+    if (changes === 0) throw new Error(`saveTaskResult: no task ${r.taskId} in run ${runId}`);
+  }
+
+  listTasks(runId: string): TaskRow[] {
+    const rows = this.stmt.listTasks.all(runId) as Array<{
+      id: string;
+      run_id: string;
+      family: string;
+      tier: number;
+      seed: number;
+      idx: number;
+      spec_json: string;
+      status: TaskStatus;
+      pass_rate: number | null;
+      reason: string | null;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      family: r.family,
+      tier: r.tier,
+      seed: r.seed,
+      index: r.idx,
+      status: r.status,
+      passRate: r.pass_rate,
+      reason: r.reason,
+      spec: JSON.parse(r.spec_json) as TaskSpec,
+    }));
+  }
+
+  listEpisodes(taskId: string): EpisodeRecord[] {
+    return (this.stmt.listEpisodes.all(taskId) as EpisodeDbRow[]).map((r) => this.toEpisode(r));
+  }
+
+  countEpisodes(runId: string): number {
+    return (this.stmt.countEpisodes.get(runId) as { n: number }).n;
+  }
+
+  /** Passing model episodes of accepted tasks: the training data. */
+  acceptedTrajectories(opts: { runId?: string } = {}): Trajectory[] {
+    const rows = this.stmt.accepted.all({ runId: opts.runId ?? null }) as Array<EpisodeDbRow & { spec_json: string }>;
+    return rows.map((r) => ({ task: JSON.parse(r.spec_json) as TaskSpec, episode: this.toEpisode(r) }));
+  }
+
+  runSummary(runId: string): RunSummary {
+    const tasks = { pending: 0, rejected: 0, accepted: 0 };
+    for (const r of this.stmt.taskCounts.all(runId) as Array<{ status: TaskStatus; n: number }>) tasks[r.status] = r.n;
+    const byPolicy: RunSummary['byPolicy'] = {
+      reference: { episodes: 0, passed: 0 },
+      null: { episodes: 0, passed: 0 },
+      model: { episodes: 0, passed: 0 },
+    };
+    for (const r of this.stmt.episodeCounts.all(runId) as Array<{ policy: Policy; n: number; passed: number }>) {
+      byPolicy[r.policy] = { episodes: r.n, passed: r.passed };
+    }
+    const model = byPolicy.model;
+    return {
+      runId,
+      tasks: tasks.pending + tasks.rejected + tasks.accepted,
+      ...tasks,
+      episodes: model.episodes,
+      passed: model.passed,
+      passRate: model.episodes > 0 ? model.passed / model.episodes : null,
+      byPolicy,
+    };
+  }
+
+  private toEpisode(r: EpisodeDbRow): EpisodeRecord {
+    const steps = (this.stmt.stepsOf.all(r.id) as StepDbRow[]).map(
+      (s): StepRecord => ({
+        index: s.idx,
+        toolCall: { name: s.tool_name, arguments: JSON.parse(s.arguments_json) as Record<string, unknown> },
+        result: s.result_json === null ? null : JSON.parse(s.result_json),
+        raw: s.raw,
+      }),
+    );
+    const verdict: Verdict = {
+      passed: r.passed === 1,
+      errors: r.errors_json === null ? [] : (JSON.parse(r.errors_json) as string[]),
+    };
+    return {
+      id: r.id,
+      runId: r.run_id,
+      taskId: r.task_id,
+      policy: r.policy,
+      index: r.idx,
+      messages: JSON.parse(r.messages_json) as ChatMessage[],
+      steps,
+      outcome: JSON.parse(r.outcome_json) as Outcome,
+      verdict,
+    };
+  }
+
+  /** SQLite's "FOREIGN KEY constraint failed" names nothing; say which write and which ids. */
+  private withContext<T>(what: string, write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        throw new Error(`${what}: its run or task is not in the store (write the run and task first)`, { cause: err });
+      }
+      throw err;
+    }
+  }
+}

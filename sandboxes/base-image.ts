@@ -1,0 +1,17 @@
+// The base image is content-addressed by its recipe, the build script, exactly as the script tags it.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../config/paths.js';
+
+export const BASE_IMAGE_REPO = 'tasksynth-base';
+
+export function baseImageScript(): string {
+  return join(projectRoot(), 'scripts', 'build-base-image.sh');
+}
+
+/** `tasksynth-base:<first 12 hex of sha256(scripts/build-base-image.sh)>`. */
+export function baseImageTag(): string {
+  const digest = createHash('sha256').update(readFileSync(baseImageScript())).digest('hex');
+  return `${BASE_IMAGE_REPO}:${digest.slice(0, 12)}`;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the sandbox base image offline (no registry): debootstrap a minimal Debian, import it.
+# The tag is the hash of this file, so the image is rebuilt only when this recipe changes.
+# Usage: sudo bash scripts/build-base-image.sh   (prints the image tag on the last line of stdout)
+set -euo pipefail
+
+SUITE=bookworm
+PACKAGES=python3,sqlite3
+AGENT_UID=1000
+
+say() { echo "build-base-image: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+script_path="$(readlink -f "${BASH_SOURCE[0]}")"
+recipe_hash="$(sha256sum "$script_path" | cut -c1-12)"
+tag="tasksynth-base:${recipe_hash}"
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot need it)"
+command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
+command -v docker >/dev/null || die "the docker CLI is not installed"
+docker version >/dev/null 2>&1 || die "no Docker engine answers (${DOCKER_HOST:-unix:///var/run/docker.sock})"
+
+# Mirror: the first plain Debian archive URI apt is configured with (one-line or deb822 sources).
+find_mirror() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    grep -v '^[[:space:]]*#' "$f" \
+      | grep -oE '(https?://[^[:space:]]+)' \
+      | sed 's:/*$::' \
+      | grep -E '^https?://[^/]+/debian$' || true
+  done | head -n1
+}
+mirror="$(find_mirror)"
+mirror="${mirror:-http://deb.debian.org/debian}"
+
+# One build at a time; a second caller waits and then finds the image.
+exec 9>"/tmp/tasksynth-base-image.lock"
+flock 9
+
+if docker image inspect "$tag" >/dev/null 2>&1; then
+  say "$tag is already there"
+  echo "$tag"
+  exit 0
+fi
+
+workdir="$(mktemp -d /tmp/tasksynth-rootfs.XXXXXX)"
+rootfs="$workdir/rootfs"
+cleanup() {
+  # debootstrap mounts proc/sys inside the target; unmount before deleting so nothing on the host is touched.
+  local m
+  for m in $(awk -v p="$rootfs" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf --one-file-system "$workdir"
+}
+trap cleanup EXIT
+
+started=$(date +%s)
+say "debootstrap $SUITE from $mirror into $rootfs"
+debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$mirror" >&2
+
+say "creating user agent ($AGENT_UID:$AGENT_UID) with home /work"
+chroot "$rootfs" groupadd --gid "$AGENT_UID" agent
+chroot "$rootfs" useradd --uid "$AGENT_UID" --gid "$AGENT_UID" --home-dir /work --no-create-home \
+  --shell /bin/bash agent
+mkdir -p "$rootfs/work"
+chown "$AGENT_UID:$AGENT_UID" "$rootfs/work"
+chmod 0755 "$rootfs/work"
+
+say "cleaning apt lists and caches"
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
+  "$rootfs"/var/cache/apt/archives/partial/* "$rootfs"/var/log/apt/* "$rootfs"/var/cache/debconf/*-old
+# Host identity must not leak into the image; Docker provides these at run time.
+: >"$rootfs/etc/resolv.conf"
+: >"$rootfs/etc/hostname"
+
+say "importing as $tag"
+tar --numeric-owner -C "$rootfs" -c . \
+  | docker import \
+      --change 'USER 1000:1000' \
+      --change 'WORKDIR /work' \
+      --change 'ENV PYTHONDONTWRITEBYTECODE=1' \
+      --change 'LABEL tasksynth.image=base' \
+      - "$tag" >&2
+
+say "done in $(( $(date +%s) - started )) s"
+echo "$tag"

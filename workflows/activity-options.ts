@@ -1,0 +1,26 @@
+// Timeouts and retry policies per kind of activity, in one place so every workflow uses the same ones.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Pure computation and SQLite writes: quick, safe to retry. */
+export const quick: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+};
+
+/** One model call. A retry re-runs the same seed, so a retried call yields the same tool call. */
+export const modelCall: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidModelOutputError'] },
+};
+
+/** Docker work: container start, tool calls, probes. A tool call has its own timeout inside the sandbox. */
+export const sandboxCall: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+};
+
+/** Building an image layer can take a while the first time. */
+export const imageBuild: ActivityOptions = {
+  startToCloseTimeout: '20 minutes',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
+};

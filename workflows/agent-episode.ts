@@ -1,0 +1,142 @@
+// One episode: sandbox up -> [model step -> tool step]* -> probe -> verify -> store -> sandbox down.
+// Each model call and each tool call is its own activity, so a crash resumes at the next step.
+import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import type { HostQueueActivities } from '../activities/host-queue-activities.js';
+import type { ModelActivities } from '../activities/model-activities.js';
+import type { SandboxActivities } from '../activities/sandbox-activities.js';
+import type { StoreActivities } from '../activities/store-activities.js';
+import type { TaskActivities } from '../activities/task-activities.js';
+import type { RunConfig } from '../config/run-config.js';
+import type { SandboxLimits } from '../sandboxes/profile.js';
+import {
+  SUBMIT_TOOL,
+  type ChatMessage,
+  type EpisodeRecord,
+  type Policy,
+  type StepRecord,
+  type TaskSpec,
+  type ToolCall,
+} from '../schemas/types.js';
+import { modelCall, quick, sandboxCall } from './activity-options.js';
+import { seedFor } from './episode-seed.js';
+import { episodeFinishedSignal } from './messages.js';
+
+export interface AgentEpisodeInput {
+  runId: string;
+  /** The synthesisRun workflow to tell when this episode ends. */
+  rootWorkflowId: string;
+  task: TaskSpec;
+  image: string;
+  policy: Policy;
+  index: number;
+  maxSteps: number;
+  model: Pick<RunConfig['model'], 'temperature' | 'maxTokens'>;
+  limits: SandboxLimits;
+}
+
+export interface EpisodeSummary {
+  id: string;
+  passed: boolean;
+  steps: number;
+  errors: string[];
+}
+
+const SYSTEM_PROMPT =
+  'You are an agent working in a Linux sandbox. You act only by calling tools, one call per turn. ' +
+  'Call submit when the task is done.';
+
+const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
+const { modelStep } = proxyActivities<ModelActivities>(modelCall);
+const { verifyOutcome } = proxyActivities<TaskActivities>(quick);
+const { recordEpisode } = proxyActivities<StoreActivities>(quick);
+
+export const episodeId = (taskId: string, policy: Policy, index: number) => `${taskId}/${policy}/${index}`;
+
+export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSummary> {
+  const { task, policy } = input;
+  const id = episodeId(task.id, policy, input.index);
+  const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall, taskQueue: await sandboxQueue() });
+
+  const labels = { 'tasksynth.run': input.runId, 'tasksynth.episode': id };
+  const containerId = await sandbox.sandboxUp({ image: input.image, files: task.files, labels, limits: input.limits });
+  const messages: ChatMessage[] = [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: task.prompt },
+  ];
+  const steps: StepRecord[] = [];
+  let submitted: Record<string, unknown> | null = null;
+  let stopReason: string | null = null;
+  try {
+    for (let index = 0; index < input.maxSteps && submitted === null && stopReason === null; index++) {
+      const next = await nextCall(input, messages, index, id);
+      if ('stop' in next) {
+        stopReason = next.stop;
+        break;
+      }
+      const callId = `call_${index}`;
+      messages.push({ role: 'assistant', toolCall: next.call, callId });
+      if (next.call.name === SUBMIT_TOOL) {
+        submitted = next.call.arguments;
+        steps.push({ index, toolCall: next.call, result: null, raw: next.raw });
+        break;
+      }
+      const result = await sandbox.toolStep(containerId, task.family, next.call, input.limits);
+      steps.push({ index, toolCall: next.call, result, raw: next.raw });
+      const content = result.exitCode === 0 ? result.output : `error (exit ${result.exitCode}): ${result.output}`;
+      messages.push({ role: 'tool', callId, name: next.call.name, content: content.trim() || '(no output)' });
+    }
+
+    const outcome = { submitted, state: await sandbox.probeState(containerId, task.family, input.limits) };
+    const verdict = await verifyOutcome(task.outcomeSchema, outcome);
+    if (stopReason) verdict.errors.unshift(`episode stopped: ${stopReason}`);
+    const record: EpisodeRecord = {
+      id,
+      runId: input.runId,
+      taskId: task.id,
+      policy,
+      index: input.index,
+      messages,
+      steps,
+      outcome,
+      verdict,
+    };
+    await recordEpisode(record);
+    await getExternalWorkflowHandle(input.rootWorkflowId)
+      .signal(episodeFinishedSignal, { policy, passed: verdict.passed })
+      .catch(() => undefined); // progress only: a root that is gone must not fail the episode
+    return { id, passed: verdict.passed, steps: steps.length, errors: verdict.errors };
+  } finally {
+    await sandbox.sandboxDown(containerId);
+  }
+}
+
+type NextCall = { call: ToolCall; raw: string | null } | { stop: string };
+
+/** The policy's next tool call: the task's reference solution, an immediate submit, or the model. */
+async function nextCall(input: AgentEpisodeInput, messages: ChatMessage[], index: number, id: string): Promise<NextCall> {
+  switch (input.policy) {
+    case 'reference': {
+      const call = input.task.reference[index];
+      return call ? { call, raw: null } : { stop: 'reference solution ended without submit' };
+    }
+    case 'null':
+      return { call: { name: SUBMIT_TOOL, arguments: nullArguments(input.task) }, raw: null };
+    case 'model': {
+      const out = await modelStep({
+        messages,
+        tools: input.task.tools,
+        seed: seedFor(id, index),
+        temperature: input.model.temperature,
+        maxTokens: input.model.maxTokens,
+      });
+      return out.ok ? { call: out.step.toolCall, raw: out.step.raw } : { stop: `invalid model output: ${out.error}` };
+    }
+  }
+}
+
+/** The null policy submits at once, with empty strings for whatever the submit tool requires. */
+function nullArguments(task: TaskSpec): Record<string, unknown> {
+  const submit = task.tools.find((t) => t.name === SUBMIT_TOOL);
+  const required = (submit?.parameters.required as string[] | undefined) ?? [];
+  return Object.fromEntries(required.map((name) => [name, '']));
+}

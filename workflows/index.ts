@@ -1,0 +1,5 @@
+// The workflow bundle's entry: every workflow type a worker registers.
+export { agentEpisode } from './agent-episode.js';
+export { buildEnvironment } from './build-environment.js';
+export { calibrateTask } from './calibrate-task.js';
+export { synthesisRun } from './synthesis-run.js';

@@ -1,0 +1,14 @@
+// Bounded concurrency inside a workflow: at most `limit` calls in flight, results in input order.
+// Hand-written because workflow code may only use deterministic, sandbox-safe code (no p-limit timers).
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
+  return results;
+}
