@@ -98,7 +98,8 @@ function load(): Registry {
 
 /** "<instancePath or /> <message>", with the detail ajv keeps in params (allowed values, unknown keys). */
 export function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
+  // An `if` failure ("must match "then" schema") only repeats the errors its branch already reported.
+  return (errors ?? []).filter((e) => e.keyword !== 'if').map((e) => {
     const path = e.instancePath || '/';
     const params = e.params as Record<string, unknown>;
     let detail = '';

@@ -1,0 +1,88 @@
+// The hardening profile of a sandbox container, as one pure function so every setting can be asserted.
+import type Docker from 'dockerode';
+
+export interface SandboxLimits {
+  memoryMb: number;
+  pidsLimit: number;
+  cpus: number;
+  /** Wall-clock limit of one exec. */
+  timeoutMs: number;
+  /** Most bytes of output one exec returns. */
+  outputLimitBytes: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  memoryMb: 512,
+  pidsLimit: 128,
+  cpus: 1,
+  timeoutMs: 30_000,
+  outputLimitBytes: 16 * 1024,
+};
+
+/** Set on every container this project creates; reaping looks for it. */
+export const LABEL_MANAGED = 'tasksynth.managed';
+export const LABEL_RUN = 'tasksynth.run';
+export const LABEL_TASK = 'tasksynth.task';
+export const LABEL_EPISODE = 'tasksynth.episode';
+export const LABEL_FAMILY = 'tasksynth.family';
+
+export const SANDBOX_UID = 1000;
+export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_UID}`;
+export const WORK_DIR = '/work';
+/** Size cap of the /work tmpfs; its pages count against the container's memory limit too. */
+export const WORK_TMPFS_MB = 64;
+
+/** tmpfs options for /work: owned by the agent, noexec so no dropped binary can run, capped. */
+export function workTmpfsOptions(): string {
+  return `rw,noexec,nosuid,nodev,size=${WORK_TMPFS_MB}m,uid=${SANDBOX_UID},gid=${SANDBOX_UID},mode=0755`;
+}
+
+export function hardenedContainerConfig(opts: {
+  image: string;
+  name?: string;
+  labels: Record<string, string>;
+  limits: SandboxLimits;
+}): Docker.ContainerCreateOptions {
+  const { limits } = opts;
+  const memoryBytes = Math.floor(limits.memoryMb * 1024 * 1024);
+  const config: Docker.ContainerCreateOptions = {
+    Image: opts.image,
+    // Idle keeper; tools run as execs. Init (docker-init) reaps the zombies they leave.
+    Cmd: ['sleep', 'infinity'],
+    User: SANDBOX_USER,
+    WorkingDir: WORK_DIR,
+    Hostname: 'sandbox',
+    // Managed label last so a caller cannot unset it.
+    Labels: { ...opts.labels, [LABEL_MANAGED]: 'true' },
+    NetworkDisabled: true,
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      ReadonlyRootfs: true,
+      // The only writable place; no /dev/shm either (IpcMode none).
+      Tmpfs: { [WORK_DIR]: workTmpfsOptions() },
+      IpcMode: 'none',
+      PidsLimit: limits.pidsLimit,
+      Memory: memoryBytes,
+      // Equal to Memory: no swap.
+      MemorySwap: memoryBytes,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
+      Init: true,
+      AutoRemove: false,
+      // Tools run as execs, whose output never reaches the log; keep nothing on the host disk.
+      LogConfig: { Type: 'none', Config: {} },
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+  if (opts.name !== undefined) config.name = opts.name;
+  return config;
+}

@@ -1,0 +1,114 @@
+// End to end with the real components: the Temporal dev server (the `temporal` CLI that setup provisions),
+// the Docker engine with the sandbox base image, and the SmolLM2 model through node-llama-cpp.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { validateConfig } from '../../config/load-config.js';
+import { runIdFor } from '../../client/run-id.js';
+import { startSynthesisRun, watchRun } from '../../client/start-run.js';
+import { exportOpenAIChat } from '../../data/export/openai-chat.js';
+import { Store } from '../../data/store.js';
+import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
+import { schemaId, validateWith } from '../../schemas/registry.js';
+import { createWorkers } from '../../worker/create-workers.js';
+import { engineProvider } from '../../worker/engine-provider.js';
+import { findTemporalCli } from '../../worker/temporal-server.js';
+import { workflowBundleOption } from '../../worker/workflow-bundle.js';
+import type { RunProgress } from '../../workflows/messages.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tasksynth-e2e-'));
+const docker = connectDocker();
+let env: TestWorkflowEnvironment;
+let store: Store;
+
+before(async () => {
+  await pingDocker(docker);
+  const cli = findTemporalCli();
+  assert.ok(cli, 'the temporal CLI is missing: run `npm run setup`');
+  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli } } });
+  store = Store.open(join(dir, 'tasksynth.db'));
+});
+
+after(async () => {
+  store?.close();
+  await env?.teardown();
+});
+
+test('a synthesisRun runs end to end and its accepted trajectories export as valid training data', { timeout: 20 * 60_000 }, async () => {
+  const config = validateConfig(
+    { name: 'e2e', family: 'files', seed: 3, tiers: [0], tasksPerTier: 2, episodesPerTask: 3, maxSteps: 3,
+      concurrency: { tasks: 2, episodes: 2 } },
+    'e2e test config',
+  );
+  const runId = runIdFor(config);
+  const taskQueue = `e2e-${process.pid}`;
+  const engine = engineProvider(config.model);
+  const workers = await createWorkers({
+    connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, engine,
+  });
+  const running = workers.run();
+  const seen: RunProgress[] = [];
+  let history;
+  let episodeHistory;
+  try {
+    const handle = await startSynthesisRun(env.client, { runId, config, taskQueue });
+    const result = await watchRun(handle, (p) => seen.push(p), 500);
+    history = await handle.fetchHistory();
+    const firstTask = `${handle.workflowId}/files/t0/s3/0`;
+    episodeHistory = await env.client.workflow.getHandle(`${firstTask}/reference/0`).fetchHistory();
+
+    assert.equal(result.progress.tasksDone, 2);
+    assert.equal(result.progress.tasksAccepted + result.progress.tasksRejected, 2);
+    assert.ok(seen.length >= 1, 'progress was reported');
+    assert.equal(store.getRun(runId)?.status, 'completed');
+
+    const tasks = store.listTasks(runId);
+    assert.equal(tasks.length, 2);
+    for (const task of tasks) {
+      assert.notEqual(task.status, 'pending', `${task.id} was never decided`);
+      const episodes = store.listEpisodes(task.id);
+      const reference = episodes.find((e) => e.policy === 'reference');
+      assert.ok(reference, `${task.id} has no reference episode`);
+      assert.equal(reference.verdict.passed, true, `${task.id}: reference fails: ${reference.verdict.errors.join('; ')}`);
+      const nullEpisode = episodes.find((e) => e.policy === 'null');
+      assert.equal(nullEpisode?.verdict.passed, false, `${task.id}: the null policy must fail`);
+      const model = episodes.filter((e) => e.policy === 'model');
+      assert.equal(model.length, 3, `${task.id} has ${model.length} model episodes`);
+      for (const e of model) {
+        assert.ok(e.steps.length >= 1, `${e.id} has no steps`);
+        assert.equal(e.outcome.state !== null && typeof e.outcome.state, 'object', `${e.id} has no probed state`);
+      }
+      const passRate = model.filter((e) => e.verdict.passed).length / model.length;
+      assert.equal(task.passRate, passRate);
+      assert.equal(task.status, passRate > 0 ? 'accepted' : 'rejected');
+    }
+
+    const out = join(dir, 'export', 'train.jsonl');
+    const { lines } = await exportOpenAIChat(store, out, { runId });
+    assert.equal(lines, store.acceptedTrajectories({ runId }).length);
+    const rows = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    assert.equal(rows.length, lines);
+    for (const row of rows) {
+      const line = JSON.parse(row);
+      assert.deepEqual(validateWith(schemaId('openai-chat-line'), line), []);
+      assert.ok(line.messages.some((m: { tool_calls?: unknown[] }) => (m.tool_calls?.length ?? 0) > 0));
+      assert.ok(line.tools.length >= 2);
+    }
+    console.log(`e2e: ${tasks.filter((t) => t.status === 'accepted').length}/2 tasks accepted, ${lines} trajectories exported`);
+  } finally {
+    workers.shutdown();
+    await running;
+    await engine.close();
+  }
+
+  const left = await docker.listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
+  assert.equal(left.length, 0, 'every sandbox was removed');
+
+  // The recorded history replays against the current workflow code: a non-deterministic change fails here.
+  await Worker.runReplayHistory(workflowBundleOption(), history!, 'synthesisRun-e2e');
+  await Worker.runReplayHistory(workflowBundleOption(), episodeHistory!, 'agentEpisode-e2e');
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { projectRoot } from '../../config/paths.js';
+import { ConfigError, loadConfig, parseConfigText, validateConfig } from '../../config/load-config.js';
+
+const quickstart = join(projectRoot(), 'examples', 'quickstart.yaml');
+const minimal = { name: 'x', family: 'files', seed: 1, tiers: [0], tasksPerTier: 1, episodesPerTask: 2 };
+
+const problemsOf = (value: unknown): string[] => {
+  try {
+    validateConfig(value, 'test.yaml');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('config was accepted');
+};
+
+test('the quickstart config loads', () => {
+  const cfg = loadConfig(quickstart);
+  assert.equal(cfg.family, 'files');
+  assert.deepEqual(cfg.tiers, [0]);
+});
+
+test('defaults are filled in', () => {
+  const cfg = validateConfig(minimal, 'minimal.yaml');
+  assert.equal(cfg.maxSteps, 4);
+  assert.equal(cfg.model.engine, 'embedded');
+  assert.equal(cfg.sandbox.pidsLimit, 64);
+  assert.equal(cfg.concurrency.tasks, 2);
+  assert.equal(cfg.acceptance.maxPassRate, 1);
+});
+
+test('a field of the wrong type is named by its path', () => {
+  const problems = problemsOf({ ...minimal, episodesPerTask: 'four' });
+  assert.ok(problems.some((p) => p.startsWith('/episodesPerTask')), problems.join('\n'));
+});
+
+test('an unknown field is named', () => {
+  const problems = problemsOf({ ...minimal, sandbox: { memoryMB: 10 } });
+  assert.ok(problems.some((p) => p.includes('/sandbox') && p.includes('memoryMB')), problems.join('\n'));
+});
+
+test('an openai engine without baseUrl is refused', () => {
+  const problems = problemsOf({ ...minimal, model: { engine: 'openai' } });
+  assert.ok(problems.some((p) => p.includes('baseUrl')), problems.join('\n'));
+});
+
+test('cross-field rules: pass-rate range and tiers the family has', () => {
+  assert.ok(problemsOf({ ...minimal, acceptance: { minPassRate: 0.9, maxPassRate: 0.5 } })[0].includes('minPassRate'));
+  assert.ok(problemsOf({ ...minimal, tiers: [0, 2, 2] }).some((p) => p.startsWith('/tiers')));
+});
+
+test('YAML syntax errors name the line', () => {
+  assert.throws(() => parseConfigText('name: [x\nseed: 1', 'broken.yaml'), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /broken\.yaml/);
+    assert.match(e.message, /line \d+/);
+    return true;
+  });
+});
+
+test('the CLI rejects a bad config with exit code 2 and writes nothing', () => {
+  const home = mkdtempSync(join(tmpdir(), 'tasksynth-config-'));
+  const bad = join(home, 'bad.yaml');
+  writeFileSync(bad, 'name: bad\nfamily: files\nseed: 1\ntiers: [0]\ntasksPerTier: 0\nepisodesPerTask: 2\n');
+  const before = readdirSync(home);
+  const out = spawnSync(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'run', '--config', bad], {
+    env: { ...process.env, TASKSYNTH_HOME: join(home, 'state') },
+    encoding: 'utf8',
+  });
+  assert.equal(out.status, 2, out.stderr);
+  assert.match(out.stderr, /\/tasksPerTier/);
+  assert.match(out.stderr, /bad\.yaml/);
+  assert.deepEqual(readdirSync(home), before);
+  assert.equal(existsSync(join(home, 'state')), false);
+});
