@@ -19,7 +19,9 @@ export async function pingDocker(docker: Docker): Promise<void> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), PING_TIMEOUT_MS);
   try {
-    await docker.ping({ abortSignal: abort.signal });
+    // dockerode accepts abortSignal here though its types omit the argument.
+    const ping = docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await ping.call(docker, { abortSignal: abort.signal });
   } catch (err) {
     const why = abort.signal.aborted ? `no answer within ${PING_TIMEOUT_MS / 1000} s` : errorText(err);
     throw new Error(

@@ -75,7 +75,11 @@ export function hardenedContainerConfig(opts: {
       // Equal to Memory: no swap.
       MemorySwap: memoryBytes,
       NanoCpus: Math.round(limits.cpus * 1e9),
-      Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
+      Ulimits: [
+        { Name: 'core', Soft: 0, Hard: 0 },
+        // /dev/mqueue stays mounted (mode 1777) even with IpcMode none; a zero budget makes creating anything there fail.
+        { Name: 'msgqueue', Soft: 0, Hard: 0 },
+      ],
       Init: true,
       AutoRemove: false,
       // Tools run as execs, whose output never reaches the log; keep nothing on the host disk.

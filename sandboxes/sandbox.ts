@@ -147,15 +147,15 @@ export class SandboxManager {
   /** putArchive cannot write into a tmpfs on a read-only rootfs, so the agent user untars from stdin. */
   private async writeFiles(id: string, entries: TarEntry[]): Promise<void> {
     const archive = await tarBuffer(entries);
-    const run = await this.run(id, this.timeoutWrapped(['tar', '-x', '-f', '-', '-C', WORK_DIR], this.limits.timeoutMs), {
-      stdin: archive,
-      timeoutMs: this.limits.timeoutMs,
-      outputLimitBytes: 4096,
-    });
-    if (run.exitCode !== 0 || run.hostTimedOut) {
-      const why = run.stderr.bytes().toString('utf8').trim() || `exit code ${run.exitCode}`;
+    const fail = (why: string): never => {
       throw new Error(`Writing files into sandbox ${id.slice(0, 12)} failed: ${why}`);
-    }
+    };
+    const untar = this.timeoutWrapped(['tar', '-x', '-f', '-', '-C', WORK_DIR], this.limits.timeoutMs);
+    const run = await this.run(id, untar, { stdin: archive, timeoutMs: this.limits.timeoutMs, outputLimitBytes: 4096 }).catch(
+      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+    );
+    if (run.hostTimedOut) fail('timed out');
+    if (run.exitCode !== 0) fail(run.stderr.bytes().toString('utf8').trim() || `exit code ${run.exitCode}`);
   }
 
   /**
@@ -208,21 +208,24 @@ export class SandboxManager {
     this.docker.modem.demuxStream(stream, stdout, stderr);
 
     let hostTimedOut = false;
-    await new Promise<void>((resolve, reject) => {
+    let streamError: Error | undefined;
+    await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         // The daemon or the command is stuck past the inner timeout: stop waiting.
         hostTimedOut = true;
         stream.destroy();
         resolve();
       }, opts.timeoutMs + HOST_GRACE_MS);
-      const finish = (err?: Error) => {
+      const finish = () => {
         clearTimeout(timer);
-        if (err && !hostTimedOut) reject(err);
-        else resolve();
+        resolve();
       };
-      stream.once('end', () => finish());
-      stream.once('close', () => finish());
-      stream.once('error', (err: Error) => finish(err));
+      stream.once('end', finish);
+      stream.once('close', finish);
+      // E.g. EPIPE when the command exits without reading all its input; the exit code below decides.
+      stream.on('error', (err: Error) => {
+        streamError ??= err;
+      });
       // Half-close after writing so the command sees end of input.
       if (opts.stdin !== undefined) stream.end(opts.stdin);
     });
@@ -238,6 +241,7 @@ export class SandboxManager {
         }
         await sleep(10);
       }
+      if (exitCode === -1 && streamError) throw streamError;
     }
     return { exitCode, stdout, stderr, hostTimedOut, durationMs: performance.now() - started };
   }
@@ -254,12 +258,13 @@ export class SandboxManager {
     }
   }
 
-  /** Removes managed containers created more than `olderThanMs` ago (leftovers of crashed runs); returns how many. */
-  async reap(olderThanMs: number): Promise<number> {
-    const found = await this.docker.listContainers({
-      all: true,
-      filters: { label: [`${LABEL_MANAGED}=true`] },
-    });
+  /**
+   * Removes managed containers created more than `olderThanMs` ago (leftovers of crashed runs); returns how many.
+   * `withLabels` narrows it further, e.g. to one run.
+   */
+  async reap(olderThanMs: number, withLabels: Record<string, string> = {}): Promise<number> {
+    const label = [`${LABEL_MANAGED}=true`, ...Object.entries(withLabels).map(([k, v]) => `${k}=${v}`)];
+    const found = await this.docker.listContainers({ all: true, filters: { label } });
     const cutoffSec = (Date.now() - olderThanMs) / 1000;
     let removed = 0;
     for (const c of found) {
@@ -272,7 +277,7 @@ export class SandboxManager {
   }
 }
 
-/** stdout, and on failure stderr after the marker; stderr keeps up to half the budget so the error stays visible. */
+/** stdout, and on failure stderr after the marker; stderr keeps at least half the budget so the error stays visible. */
 function composeOutput(run: RawRun, limit: number): { output: string; truncated: boolean } {
   const out = run.stdout.bytes();
   const err = run.stderr.bytes();
@@ -282,7 +287,7 @@ function composeOutput(run: RawRun, limit: number): { output: string; truncated:
   }
   truncated ||= run.stderr.truncated;
   const marker = Buffer.from(STDERR_MARKER, 'utf8');
-  const errPart = utf8Prefix(err, Math.max(0, Math.floor(limit / 2)));
+  const errPart = utf8Prefix(err, Math.max(Math.floor(limit / 2), limit - marker.length - out.length));
   const outPart = utf8Prefix(out, Math.max(0, limit - marker.length - errPart.length));
   if (errPart.length < err.length || outPart.length < out.length) truncated = true;
   const joined = utf8Prefix(Buffer.concat([outPart, marker, errPart]), limit);

@@ -7,8 +7,10 @@ set -euo pipefail
 SUITE=bookworm
 PACKAGES=python3,sqlite3
 AGENT_UID=1000
+# debootstrap, chroot and friends live in sbin, which a non-login root shell may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
-say() { echo "build-base-image: $*" >&2; }
+say() { echo "build-base-image [${SECONDS}s]: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 script_path="$(readlink -f "${BASH_SOURCE[0]}")"
@@ -49,20 +51,25 @@ rootfs="$workdir/rootfs"
 cleanup() {
   # debootstrap mounts proc/sys inside the target; unmount before deleting so nothing on the host is touched.
   local m
-  for m in $(awk -v p="$rootfs" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do
+  for m in $(awk -v p="$workdir" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
   rm -rf --one-file-system "$workdir"
+  say "removed $workdir"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+# A tmpfs makes the build and, above all, the cleanup fast (deleting the tree from disk took ~25 s here).
+if mount -t tmpfs -o size=4g,mode=0755 tasksynth-rootfs "$workdir" 2>/dev/null; then
+  say "building in a tmpfs"
+fi
 
-started=$(date +%s)
 say "debootstrap $SUITE from $mirror into $rootfs"
 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$mirror" >&2
 
 say "creating user agent ($AGENT_UID:$AGENT_UID) with home /work"
-chroot "$rootfs" groupadd --gid "$AGENT_UID" agent
-chroot "$rootfs" useradd --uid "$AGENT_UID" --gid "$AGENT_UID" --home-dir /work --no-create-home \
+chroot "$rootfs" /usr/sbin/groupadd --gid "$AGENT_UID" agent
+chroot "$rootfs" /usr/sbin/useradd --uid "$AGENT_UID" --gid "$AGENT_UID" --home-dir /work --no-create-home \
   --shell /bin/bash agent
 mkdir -p "$rootfs/work"
 chown "$AGENT_UID:$AGENT_UID" "$rootfs/work"
@@ -84,5 +91,5 @@ tar --numeric-owner -C "$rootfs" -c . \
       --change 'LABEL tasksynth.image=base' \
       - "$tag" >&2
 
-say "done in $(( $(date +%s) - started )) s"
+say "built $tag"
 echo "$tag"

@@ -1,0 +1,148 @@
+// Runs a GGUF model in-process with node-llama-cpp on the CPU, constrained by a grammar to answer
+// with exactly one tool call.
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import {
+  getLlama,
+  LlamaChat,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+} from 'node-llama-cpp';
+import type { ModelStepInput, ModelStepResult, ToolSpec } from '../schemas/types.js';
+import { InvalidModelOutputError, type InferenceEngine } from './engine.js';
+import { renderChatHistory } from './prompt.js';
+import { buildToolCallSchema, parseToolCall } from './tool-call-schema.js';
+
+export interface EmbeddedEngineOptions {
+  /** Tokens of context; defaults to the model's training context, capped at 8192. */
+  contextSize?: number;
+  /** CPU only; the option exists so callers can say so explicitly. */
+  gpu?: false;
+  /** Compute threads; defaults to the cores available to this process. */
+  threads?: number;
+}
+
+export class EmbeddedEngine implements InferenceEngine {
+  readonly name: string;
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  // One context sequence holds one conversation's state, and evaluating two prompts on it at once
+  // would interleave their tokens. So steps run one at a time: each waits for the previous to settle.
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    modelPath: string,
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequence: LlamaContextSequence,
+    private readonly chatWrapper: ChatWrapper,
+  ) {
+    this.name = `embedded:${basename(modelPath)}`;
+  }
+
+  /** Loads the model once and creates its single context; the instance then serves every step. */
+  static async load(modelPath: string, opts: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
+    const threads = opts.threads ?? availableParallelism();
+    const llama = await getLlama({
+      gpu: false,
+      // Use the shipped prebuilt binary or fail: never compile llama.cpp or download its sources.
+      build: 'never',
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      // node-llama-cpp defaults to at least 4 threads; on a 2-core machine the extra threads spin
+      // against each other and generation slows by orders of magnitude.
+      maxThreads: threads,
+    });
+    try {
+      const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+      const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 8192);
+      const context = await model.createContext({ contextSize, sequences: 1, threads });
+      const sequence = context.getSequence();
+      // Resolved once from the model's own metadata (its chat template), not per step.
+      const chatWrapper = resolveChatWrapper(model);
+      return new EmbeddedEngine(modelPath, llama, model, context, sequence, chatWrapper);
+    } catch (err) {
+      await llama.dispose();
+      throw new Error(`could not load model ${modelPath}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  step(input: ModelStepInput): Promise<ModelStepResult> {
+    if (this.closed) return Promise.reject(new Error(`${this.name} is closed`));
+    const run = this.queue.then(() => this.runStep(input));
+    // A failed step must not block the ones queued behind it.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runStep(input: ModelStepInput): Promise<ModelStepResult> {
+    const started = performance.now();
+    const grammar = await this.grammarFor(input.tools);
+    // The trailing empty model turn is the one to generate.
+    const history: ChatHistoryItem[] = [...renderChatHistory(input.messages, input.tools), { type: 'model', response: [] }];
+
+    // Start every step from an empty sequence: a step's output then depends only on its input and
+    // seed (so a retry reproduces it), never on what an earlier step left in the KV cache.
+    await this.sequence.clearHistory();
+    const chat = new LlamaChat({ contextSequence: this.sequence, chatWrapper: this.chatWrapper });
+    let raw: string;
+    let stopReason: string;
+    try {
+      const response = await chat.generateResponse(history, {
+        grammar,
+        temperature: input.temperature,
+        // llama.cpp seeds are 32-bit unsigned; derived seeds may be larger or negative.
+        seed: input.seed >>> 0,
+        maxTokens: input.maxTokens,
+      });
+      raw = response.response;
+      stopReason = response.metadata.stopReason;
+    } finally {
+      chat.dispose({ disposeSequence: false });
+    }
+
+    try {
+      const toolCall = parseToolCall(raw, input.tools);
+      return { toolCall, raw, durationMs: performance.now() - started };
+    } catch (err) {
+      if (err instanceof InvalidModelOutputError && stopReason === 'maxTokens') {
+        throw new InvalidModelOutputError(
+          `${err.message} (generation stopped at maxTokens=${input.maxTokens} before the call was complete)`,
+          raw,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Grammars take a while to compile, and a task family offers the same tools on every step. */
+  private grammarFor(tools: ToolSpec[]): Promise<LlamaGrammar> {
+    const key = JSON.stringify(tools.map((t) => [t.name, t.parameters]));
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      grammar = this.llama.createGrammarForJsonSchema(buildToolCallSchema(tools));
+      // Don't cache a failure; the next step gets a fresh attempt and its own error.
+      grammar.catch(() => this.grammars.delete(key));
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Steps accepted before close still run; free native memory only after they settle.
+    await this.queue;
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}

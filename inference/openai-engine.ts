@@ -1,0 +1,171 @@
+// Asks any server that speaks the OpenAI chat-completions API (llama.cpp server, vLLM, Ollama, ...)
+// for the next tool call.
+import type { ChatMessage, ModelStepInput, ModelStepResult, ToolSpec } from '../schemas/types.js';
+import type { InferenceEngine } from './engine.js';
+import { parseToolCall } from './tool-call-schema.js';
+
+export interface OpenAICompatibleEngineOptions {
+  /** e.g. "http://127.0.0.1:8080/v1"; `/chat/completions` is appended. */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** Per request, including reading the body. Default 120 s. */
+  timeoutMs?: number;
+}
+
+/** The server could not be reached or did not answer with a usable chat completion. */
+export class InferenceServerError extends Error {
+  override readonly name = 'InferenceServerError';
+
+  constructor(
+    message: string,
+    readonly url: string,
+    /** HTTP status, when the server answered at all. */
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type OpenAIMessage =
+  | { role: 'system' | 'user'; content: string }
+  | {
+      role: 'assistant';
+      content: null;
+      tool_calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+    }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export function toOpenAIMessages(messages: ChatMessage[]): OpenAIMessage[] {
+  return messages.map((m): OpenAIMessage => {
+    switch (m.role) {
+      case 'system':
+      case 'user':
+        return { role: m.role, content: m.content };
+      case 'assistant':
+        return {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: m.callId, type: 'function', function: { name: m.toolCall.name, arguments: JSON.stringify(m.toolCall.arguments) } },
+          ],
+        };
+      case 'tool':
+        return { role: 'tool', tool_call_id: m.callId, content: m.content };
+    }
+  });
+}
+
+export function toOpenAITools(tools: ToolSpec[]) {
+  return tools.map((t) => ({
+    type: 'function' as const,
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function preview(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+/** Why fetch failed, in words: undici hides the socket error (ECONNREFUSED, ENOTFOUND, ...) in `cause`. */
+function describeFetchFailure(err: unknown, timeoutMs: number): string {
+  if (err instanceof DOMException && err.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
+  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  return (err as Error).message ?? String(err);
+}
+
+/**
+ * Turns the reply message into the `{"tool", "arguments"}` text the embedded engine also produces,
+ * keeping the argument text verbatim, so both engines share one parser and one raw format.
+ */
+function rawToolCallText(message: Record<string, unknown>): string | null {
+  const calls = message.tool_calls;
+  if (Array.isArray(calls) && calls.length > 0) {
+    const fn = isRecord(calls[0]) && isRecord(calls[0].function) ? calls[0].function : {};
+    const args = fn.arguments;
+    // Servers differ: arguments usually arrive as a JSON string, sometimes as an object, "" for none.
+    const argsText = typeof args === 'string' ? (args.trim() === '' ? '{}' : args) : JSON.stringify(args ?? {});
+    return `{"tool": ${JSON.stringify(fn.name ?? null)}, "arguments": ${argsText}}`;
+  }
+  return typeof message.content === 'string' ? message.content : null;
+}
+
+export class OpenAICompatibleEngine implements InferenceEngine {
+  readonly name: string;
+  private readonly url: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: OpenAICompatibleEngineOptions) {
+    this.url = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.name = `openai:${opts.model}`;
+  }
+
+  async step(input: ModelStepInput): Promise<ModelStepResult> {
+    const started = performance.now();
+    const request = {
+      model: this.opts.model,
+      messages: toOpenAIMessages(input.messages),
+      tools: toOpenAITools(input.tools),
+      tool_choice: 'required',
+      temperature: input.temperature,
+      seed: input.seed,
+      max_tokens: input.maxTokens,
+    };
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+
+    let status: number;
+    let bodyText: string;
+    try {
+      // One signal covers connecting, waiting for headers and reading the body.
+      const response = await fetch(this.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      bodyText = await response.text();
+      if (!response.ok) {
+        throw new InferenceServerError(
+          `POST ${this.url} returned HTTP ${status} ${response.statusText}: ${preview(bodyText)}`,
+          this.url,
+          status,
+        );
+      }
+    } catch (err) {
+      if (err instanceof InferenceServerError) throw err;
+      throw new InferenceServerError(`POST ${this.url} failed: ${describeFetchFailure(err, this.timeoutMs)}`, this.url, undefined, {
+        cause: err,
+      });
+    }
+
+    const malformed = (why: string) =>
+      new InferenceServerError(`POST ${this.url} returned a malformed body (HTTP ${status}): ${why}: ${preview(bodyText)}`, this.url, status);
+    let body: unknown;
+    try {
+      body = JSON.parse(bodyText);
+    } catch {
+      throw malformed('not JSON');
+    }
+    const choice = isRecord(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
+    if (!isRecord(choice) || !isRecord(choice.message)) throw malformed('no choices[0].message');
+    const raw = rawToolCallText(choice.message);
+    if (raw === null) throw malformed('choices[0].message has neither tool_calls nor text content');
+
+    const toolCall = parseToolCall(raw, input.tools);
+    return { toolCall, raw, durationMs: performance.now() - started };
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: every request carries its own connection and timeout.
+  }
+}

@@ -1,0 +1,107 @@
+// The hardening profile is pure data: check every setting, and that seeded file paths stay inside /work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DEFAULT_LIMITS,
+  LABEL_MANAGED,
+  hardenedContainerConfig,
+  type SandboxLimits,
+} from '../../sandboxes/profile.js';
+import { tarEntriesFor, utf8Prefix } from '../../sandboxes/sandbox.js';
+
+const limits: SandboxLimits = { memoryMb: 256, pidsLimit: 40, cpus: 0.5, timeoutMs: 5000, outputLimitBytes: 1000 };
+const config = hardenedContainerConfig({ image: 'img:1', name: 'sbx-1', labels: { 'tasksynth.task': 't1' }, limits });
+const host = config.HostConfig!;
+
+test('no network at all', () => {
+  assert.equal(host.NetworkMode, 'none');
+  assert.equal(config.NetworkDisabled, true);
+});
+
+test('no capabilities, no privilege gain, not privileged', () => {
+  assert.deepEqual(host.CapDrop, ['ALL']);
+  assert.deepEqual(host.CapAdd ?? [], []);
+  assert.deepEqual(host.SecurityOpt, ['no-new-privileges']);
+  assert.equal(host.Privileged, false);
+});
+
+test('runs as the unprivileged agent user in /work', () => {
+  assert.equal(config.User, '1000:1000');
+  assert.equal(config.WorkingDir, '/work');
+});
+
+test('read-only root; a capped tmpfs at /work owned by 1000 is the only writable mount', () => {
+  assert.equal(host.ReadonlyRootfs, true);
+  assert.deepEqual(Object.keys(host.Tmpfs ?? {}), ['/work']);
+  const opts = (host.Tmpfs ?? {})['/work']!.split(',');
+  assert.ok(opts.includes('uid=1000'), 'uid=1000');
+  assert.ok(opts.includes('gid=1000'), 'gid=1000');
+  assert.ok(opts.includes('mode=0755'), 'mode=0755');
+  assert.ok(opts.some((o) => /^size=\d+[kmg]?$/.test(o)), 'size cap');
+  assert.ok(opts.includes('nosuid') && opts.includes('nodev'), 'nosuid,nodev');
+  assert.equal(host.IpcMode, 'none', 'no writable /dev/shm');
+  assert.deepEqual(
+    host.Ulimits?.find((u) => u.Name === 'msgqueue'),
+    { Name: 'msgqueue', Soft: 0, Hard: 0 },
+    'nothing can be created in /dev/mqueue',
+  );
+  assert.equal(host.Binds, undefined);
+  assert.equal(host.Mounts, undefined);
+  assert.equal(config.Volumes, undefined);
+});
+
+test('resource limits come from the limits given', () => {
+  assert.equal(host.PidsLimit, 40);
+  assert.equal(host.Memory, 256 * 1024 * 1024);
+  assert.equal(host.MemorySwap, host.Memory, 'no swap');
+  assert.equal(host.NanoCpus, 500_000_000);
+});
+
+test('idle keeper with an init, kept until removed, labelled as managed', () => {
+  assert.deepEqual(config.Cmd, ['sleep', 'infinity']);
+  assert.equal(host.Init, true);
+  assert.equal(host.AutoRemove, false);
+  assert.equal(config.Image, 'img:1');
+  assert.equal(config.name, 'sbx-1');
+  assert.equal(config.Labels?.[LABEL_MANAGED], 'true');
+  assert.equal(config.Labels?.['tasksynth.task'], 't1');
+});
+
+test('a caller cannot switch off the managed label', () => {
+  const c = hardenedContainerConfig({ image: 'i', labels: { [LABEL_MANAGED]: 'false' }, limits: DEFAULT_LIMITS });
+  assert.equal(c.Labels?.[LABEL_MANAGED], 'true');
+  assert.equal('name' in c, false);
+});
+
+test('DEFAULT_LIMITS are all positive', () => {
+  for (const [key, value] of Object.entries(DEFAULT_LIMITS)) assert.ok(value > 0, key);
+});
+
+test('file paths that could leave /work are rejected', () => {
+  for (const bad of ['../x', 'a/../../x', 'a/..', '..', '/etc/passwd', '/work/x', '', 'a//b', './a', 'a/./b', 'a/', 'a\nb']) {
+    assert.throws(() => tarEntriesFor({ [bad]: 'x' }), /Invalid sandbox file path/, JSON.stringify(bad));
+  }
+});
+
+test('a path cannot be both a file and a directory', () => {
+  assert.throws(() => tarEntriesFor({ a: '1', 'a/b': '2' }), /also a directory/);
+});
+
+test('plain relative paths give parent directories first, then files', () => {
+  const entries = tarEntriesFor({ 'src/pkg/m.py': 'print(1)', 'a.txt': 'hé', '..hidden': 'ok' });
+  assert.deepEqual(
+    entries.map((e) => `${e.type}:${e.name}`),
+    ['directory:src', 'directory:src/pkg', 'file:..hidden', 'file:a.txt', 'file:src/pkg/m.py'],
+  );
+  const a = entries.find((e) => e.name === 'a.txt');
+  assert.ok(a && a.type === 'file');
+  assert.equal(a.content.toString('utf8'), 'hé');
+});
+
+test('utf8Prefix never splits a character', () => {
+  const buf = Buffer.from('aé€', 'utf8'); // 1 + 2 + 3 bytes
+  assert.equal(utf8Prefix(buf, 6).toString(), 'aé€');
+  assert.equal(utf8Prefix(buf, 5).toString(), 'aé');
+  assert.equal(utf8Prefix(buf, 2).toString(), 'a');
+  assert.equal(utf8Prefix(buf, 0).length, 0);
+});
