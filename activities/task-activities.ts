@@ -5,8 +5,18 @@ import type { JsonSchema, Outcome, TaskSpec, Verdict } from '../schemas/types.js
 
 export function createTaskActivities() {
   return {
-    async generateTasks(family: string, seed: number, tier: number, count: number, offset: number): Promise<TaskSpec[]> {
-      return getFamily(family).generate(seed, tier, count, offset);
+    /** The family's tasks, with ids scoped to the run so two runs of the same seed never share store rows. */
+    async generateTasks(
+      runId: string,
+      family: string,
+      seed: number,
+      tier: number,
+      count: number,
+      offset: number,
+    ): Promise<TaskSpec[]> {
+      return getFamily(family)
+        .generate(seed, tier, count, offset)
+        .map((task) => ({ ...task, id: `${runId}/${task.id}` }));
     },
 
     /** Checks an outcome against the task's outcome schema with ajv; errors name the failing path. */

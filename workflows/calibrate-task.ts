@@ -1,12 +1,12 @@
 // Calibrates one task: gates first (the reference solution must pass, the null policy must fail), then k model
 // episodes give its pass rate; the task is accepted when the model solves it at least sometimes (within range).
-import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, proxyActivities } from '@temporalio/workflow';
 import type { StoreActivities } from '../activities/store-activities.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { SandboxLimits } from '../sandboxes/profile.js';
 import type { Policy, TaskResult, TaskSpec } from '../schemas/types.js';
 import { quick } from './activity-options.js';
-import { agentEpisode, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
+import { agentEpisode, episodeId, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
 import { mapLimit } from './map-limit.js';
 
 export interface CalibrateTaskInput {
@@ -38,7 +38,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
     };
     return executeChild(agentEpisode, {
       args: [args],
-      workflowId: `${workflowInfo().workflowId}/${policy}/${index}`,
+      workflowId: `episode/${episodeId(task.id, policy, index)}`,
     });
   };
 

@@ -70,11 +70,11 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
     while (tierIndex < config.tiers.length) {
       const tier = config.tiers[tierIndex];
       const count = Math.min(batchSize, config.tasksPerTier - offset);
-      const tasks = await generateTasks(config.family, config.seed, tier, count, offset);
+      const tasks = await generateTasks(runId, config.family, config.seed, tier, count, offset);
       const results = await mapLimit(tasks, config.concurrency.tasks, (task) =>
         executeChild(calibrateTask, {
           args: [{ runId, rootWorkflowId: workflowInfo().workflowId, task, image: image!, config, limits: input.limits }],
-          workflowId: `${workflowInfo().workflowId}/${task.id}`,
+          workflowId: `task/${task.id}`,
         }),
       );
       results.forEach((r: TaskResult) => {

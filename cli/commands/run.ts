@@ -13,6 +13,7 @@ import { baseImageTag } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
+import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { ensureTemporal } from '../../worker/temporal-server.js';
 import { createProgressView } from '../progress-view.js';
 import { renderSummary } from '../summary-table.js';
@@ -45,6 +46,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .catch(() => {
         throw new Error(`sandbox base image ${baseImageTag()} is missing; run \`npm run setup\``);
       });
+    installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
 
     const store = Store.open(statePaths.database());

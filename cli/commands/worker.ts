@@ -6,6 +6,7 @@ import { Store } from '../../data/store.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
+import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { ensureTemporal } from '../../worker/temporal-server.js';
 import { NativeConnection } from '@temporalio/worker';
 
@@ -29,6 +30,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   handler: async (args) => {
     const docker = connectDocker();
     await pingDocker(docker);
+    installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
     const store = Store.open(statePaths.database());
     const engine = engineProvider(

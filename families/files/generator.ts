@@ -34,8 +34,12 @@ const TOOLS = {
   }),
 };
 
-/** A file's content counts as the word when it is the word alone, surrounding white space allowed. */
-const exactWord = (word: string): JsonSchema => ({ type: 'string', pattern: `^\\s*${word}\\s*$` });
+/** A case-insensitive regex for a word; ECMA regexes in JSON Schema have no flags, so each letter gets a class. */
+const anyCase = (word: string): string =>
+  [...word].map((c) => (c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`)).join('');
+
+/** A file's content counts as the word when it is the word alone, in any case, surrounding white space allowed. */
+const exactWord = (word: string): JsonSchema => ({ type: 'string', pattern: `^\\s*${anyCase(word)}\\s*$` });
 
 /** Outcome schema: the agent called submit (with `submitted` as given) and the state holds `files`. */
 function outcomeSchema(submitted: JsonSchema, files: Record<string, JsonSchema>): JsonSchema {

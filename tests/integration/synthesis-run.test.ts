@@ -58,8 +58,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
     const handle = await startSynthesisRun(env.client, { runId, config, taskQueue });
     const result = await watchRun(handle, (p) => seen.push(p), 500);
     history = await handle.fetchHistory();
-    const firstTask = `${handle.workflowId}/files/t0/s3/0`;
-    episodeHistory = await env.client.workflow.getHandle(`${firstTask}/reference/0`).fetchHistory();
+    episodeHistory = await env.client.workflow.getHandle(`episode/${runId}/files/t0/s3/0/reference/0`).fetchHistory();
 
     assert.equal(result.progress.tasksDone, 2);
     assert.equal(result.progress.tasksAccepted + result.progress.tasksRejected, 2);

@@ -176,10 +176,9 @@ describe('renderChatHistory', () => {
       { type: 'model', response: ['{"tool":"write_file","arguments":{"path":"notes.txt","content":"apple"}}'] },
       { type: 'user', text: 'Result of write_file: wrote 5 bytes' },
     ]);
-    assert.deepEqual(parseToolCall(renderToolCall(messages[2]!.role === 'assistant' ? messages[2]!.toolCall : { name: '', arguments: {} }), tools), {
-      name: 'write_file',
-      arguments: { path: 'notes.txt', content: 'apple' },
-    });
+    // What the prompt shows as a past call is itself a valid answer.
+    const call = { name: 'write_file', arguments: { path: 'notes.txt', content: 'apple' } };
+    assert.deepEqual(parseToolCall(renderToolCall(call), tools), call);
   });
 
   it('uses a default system prompt and merges consecutive user turns', () => {

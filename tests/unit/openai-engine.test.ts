@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { InvalidModelOutputError } from '../../inference/engine.js';
+import { InferenceServerError, OpenAICompatibleEngine } from '../../inference/openai-engine.js';
+import type { ModelStepInput, ToolSpec } from '../../schemas/types.js';
+
+interface Recorded {
+  method: string | undefined;
+  url: string | undefined;
+  headers: IncomingMessage['headers'];
+  body: any;
+}
+
+/**
+ * Test double for an OpenAI-compatible chat-completions server: records each request and answers
+ * with whatever the test's handler writes.
+ */
+async function startServerDouble(handler: (req: Recorded, res: ServerResponse) => void) {
+  const requests: Recorded[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => {
+      const recorded: Recorded = { method: req.method, url: req.url, headers: req.headers, body: text ? JSON.parse(text) : null };
+      requests.push(recorded);
+      handler(recorded, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const tools: ToolSpec[] = [
+  {
+    name: 'write_file',
+    description: 'Write a text file.',
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string' }, content: { type: 'string' } },
+      required: ['path', 'content'],
+      additionalProperties: false,
+    },
+  },
+  { name: 'submit', description: 'Finish.', parameters: { type: 'object', properties: {}, additionalProperties: false } },
+];
+
+const input: ModelStepInput = {
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Create notes.txt containing apple.' },
+    { role: 'assistant', callId: 'call_1', toolCall: { name: 'write_file', arguments: { path: 'notes.txt', content: 'pear' } } },
+    { role: 'tool', callId: 'call_1', name: 'write_file', content: 'ok' },
+  ],
+  tools,
+  seed: 42,
+  temperature: 0.7,
+  maxTokens: 128,
+};
+
+function toolCallReply(name: string, args: string) {
+  return {
+    choices: [
+      { index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_2', type: 'function', function: { name, arguments: args } }] } },
+    ],
+  };
+}
+
+describe('OpenAICompatibleEngine', () => {
+  const doubles: Array<{ close: () => Promise<void> }> = [];
+  after(async () => {
+    await Promise.all(doubles.map((d) => d.close()));
+  });
+
+  it('sends the conversation and tools in OpenAI format and returns the tool call', async () => {
+    const double = await startServerDouble((_req, res) =>
+      json(res, 200, toolCallReply('write_file', '{"path": "notes.txt", "content": "apple"}')),
+    );
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: `${double.baseUrl}/`, model: 'smol', apiKey: 'sk-test' });
+    assert.equal(engine.name, 'openai:smol');
+
+    const result = await engine.step(input);
+    assert.deepEqual(result.toolCall, { name: 'write_file', arguments: { path: 'notes.txt', content: 'apple' } });
+    assert.equal(result.raw, '{"tool": "write_file", "arguments": {"path": "notes.txt", "content": "apple"}}');
+    assert.ok(result.durationMs >= 0);
+
+    const [request] = double.requests;
+    assert.equal(request?.method, 'POST');
+    assert.equal(request?.url, '/v1/chat/completions');
+    assert.equal(request?.headers.authorization, 'Bearer sk-test');
+    const body = request?.body;
+    assert.equal(body.model, 'smol');
+    assert.equal(body.tool_choice, 'required');
+    assert.equal(body.temperature, 0.7);
+    assert.equal(body.seed, 42);
+    assert.equal(body.max_tokens, 128);
+    assert.deepEqual(body.tools, [
+      { type: 'function', function: { name: 'write_file', description: 'Write a text file.', parameters: tools[0]!.parameters } },
+      { type: 'function', function: { name: 'submit', description: 'Finish.', parameters: tools[1]!.parameters } },
+    ]);
+    assert.deepEqual(body.messages, [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Create notes.txt containing apple.' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'write_file', arguments: '{"path":"notes.txt","content":"pear"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
+    ]);
+    await engine.close();
+  });
+
+  it('falls back to a {tool, arguments} JSON reply in the message content', async () => {
+    const double = await startServerDouble((_req, res) =>
+      json(res, 200, { choices: [{ message: { role: 'assistant', content: '{"tool": "submit", "arguments": {}}' } }] }),
+    );
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    const result = await engine.step(input);
+    assert.deepEqual(result.toolCall, { name: 'submit', arguments: {} });
+    assert.equal(double.requests[0]?.headers.authorization, undefined);
+  });
+
+  it('treats empty argument text as no arguments', async () => {
+    const double = await startServerDouble((_req, res) => json(res, 200, toolCallReply('submit', '')));
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    assert.deepEqual((await engine.step(input)).toolCall, { name: 'submit', arguments: {} });
+  });
+
+  it('reports a tool call that does not fit the tools as invalid model output', async () => {
+    const double = await startServerDouble((_req, res) => json(res, 200, toolCallReply('write_file', '{"path": "notes.txt"}')));
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    await assert.rejects(engine.step(input), (err: unknown) => {
+      assert.ok(err instanceof InvalidModelOutputError);
+      assert.match(err.message, /arguments for "write_file" do not match its parameters: .*'content'/);
+      return true;
+    });
+  });
+
+  it('gives an HTTP error naming the URL and status', async () => {
+    const double = await startServerDouble((_req, res) => json(res, 500, { error: { message: 'model exploded' } }));
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    await assert.rejects(engine.step(input), (err: unknown) => {
+      assert.ok(err instanceof InferenceServerError);
+      assert.equal(err.status, 500);
+      assert.equal(err.url, `${double.baseUrl}/chat/completions`);
+      assert.match(err.message, new RegExp(`^POST ${double.baseUrl}/chat/completions returned HTTP 500 .*model exploded`));
+      return true;
+    });
+  });
+
+  it('gives a clear error for a malformed body', async () => {
+    let reply: string | object = 'this is not json';
+    const double = await startServerDouble((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(typeof reply === 'string' ? reply : JSON.stringify(reply));
+    });
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    await assert.rejects(engine.step(input), /returned a malformed body \(HTTP 200\): not JSON: this is not json/);
+    reply = { object: 'chat.completion', choices: [] };
+    await assert.rejects(engine.step(input), /malformed body \(HTTP 200\): no choices\[0\]\.message/);
+    reply = { choices: [{ message: { role: 'assistant', content: null } }] };
+    await assert.rejects(engine.step(input), /neither tool_calls nor text content/);
+  });
+
+  it('gives a connection error naming the URL when nothing listens', async () => {
+    // Take an ephemeral port and release it, so it is known to be closed.
+    const double = await startServerDouble(() => undefined);
+    await double.close();
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    await assert.rejects(engine.step(input), (err: unknown) => {
+      assert.ok(err instanceof InferenceServerError);
+      assert.equal(err.status, undefined);
+      assert.equal(err.message, `POST ${double.baseUrl}/chat/completions failed: connection refused (is the server running?)`);
+      return true;
+    });
+  });
+
+  it('times out a server that never answers', async () => {
+    const double = await startServerDouble(() => undefined);
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', timeoutMs: 200 });
+    await assert.rejects(engine.step(input), new RegExp(`^InferenceServerError: POST ${double.baseUrl}/chat/completions failed: timed out after 200 ms$`));
+  });
+});
