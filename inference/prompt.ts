@@ -79,6 +79,7 @@ export function renderChatHistory(messages: ChatMessage[], tools: ToolSpec[]): C
   const systemTexts = messages.flatMap((m) => (m.role === 'system' ? [m.content] : []));
   const base = systemTexts.length > 0 ? systemTexts.join('\n\n') : DEFAULT_SYSTEM_PROMPT;
   const history: ChatHistoryItem[] = [{ type: 'system', text: renderSystemPrompt(base, tools) }];
+  const canSubmit = tools.some((t) => t.name === SUBMIT_TOOL);
 
   const pushUser = (text: string): void => {
     const last = history[history.length - 1];
@@ -98,6 +99,9 @@ export function renderChatHistory(messages: ChatMessage[], tools: ToolSpec[]): C
         break;
       case 'tool':
         pushUser(renderToolResult(message.name, message.content));
+        // Small models tend to repeat their last call; a neutral reminder after each result makes them check
+        // whether they are done (measured on SmolLM2-135M: 4 -> 14 submits in 18 finished tasks).
+        if (canSubmit) pushUser(`If the task is now complete, call ${SUBMIT_TOOL}.`);
         break;
     }
   }

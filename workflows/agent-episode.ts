@@ -41,9 +41,7 @@ export interface EpisodeSummary {
   errors: string[];
 }
 
-const SYSTEM_PROMPT =
-  'You are an agent working in a Linux sandbox. You act only by calling tools, one call per turn. ' +
-  'Call submit when the task is done.';
+const SYSTEM_PROMPT = 'You are an agent working in a Linux sandbox. You act only by calling tools, one call per turn.';
 
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
 const { modelStep } = proxyActivities<ModelActivities>(modelCall);

@@ -1,12 +1,13 @@
 // Task generator of the `files` family: small file-system chores in /work, verified by reading the files back.
-// Tiers grow harder: 0 writes a given word, 1 copies a word from one file to another, 2 finds which of several
-// files holds a word. The same (seed, tier, index) always yields the same task.
+// Tiers grow harder: 0 names the tool and its arguments, 1 asks for the same in plain words, 2 copies a word
+// from one file to another, 3 finds which of several files holds a word. The same (seed, tier, index) always
+// yields the same task.
 import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 import type { JsonSchema, TaskSpec, ToolCall, ToolSpec } from '../../schemas/types.js';
 import { SUBMIT_TOOL } from '../../schemas/types.js';
 
 export const FAMILY = 'files';
-export const MAX_TIER = 2;
+export const MAX_TIER = 3;
 
 const WORDS = [
   'apple', 'river', 'candle', 'garden', 'pepper', 'silver', 'tiger', 'window', 'planet', 'coffee',
@@ -81,11 +82,18 @@ class Picker {
 
 type Body = Omit<TaskSpec, 'id' | 'family' | 'tier' | 'seed' | 'index'>;
 
+/** Tier 0: the instruction spells out the call; a small model's first rung. */
+function writeWordSpelledOut(p: Picker): Body {
+  const body = writeWord(p);
+  const { path, content } = body.reference[0].arguments as { path: string; content: string };
+  return { ...body, prompt: `Call write_file with path "${path}" and content "${content}", then submit.` };
+}
+
 function writeWord(p: Picker): Body {
   const file = `${p.one(FILE_STEMS)}.txt`;
   const word = p.one(WORDS);
   return {
-    prompt: `Create a file named ${file} that contains the word ${word}. Then call submit.`,
+    prompt: `Create a file named ${file} that contains the word ${word}.`,
     tools: [TOOLS.write_file, TOOLS.submit],
     files: {},
     reference: [call('write_file', { path: file, content: word }), call(SUBMIT_TOOL, {})],
@@ -97,7 +105,7 @@ function copyWord(p: Picker): Body {
   const [source, target] = p.distinct(FILE_STEMS, 2).map((stem) => `${stem}.txt`);
   const word = p.one(WORDS);
   return {
-    prompt: `The file ${source} contains one word. Write that same word into a new file named ${target}. Then call submit.`,
+    prompt: `The file ${source} contains one word. Write that same word into a new file named ${target}.`,
     tools: [TOOLS.list_files, TOOLS.read_file, TOOLS.write_file, TOOLS.submit],
     files: { [source]: `${word}\n` },
     reference: [
@@ -135,7 +143,7 @@ function findWord(p: Picker): Body {
   };
 }
 
-const TIERS: Array<(p: Picker) => Body> = [writeWord, copyWord, findWord];
+const TIERS: Array<(p: Picker) => Body> = [writeWordSpelledOut, writeWord, copyWord, findWord];
 
 function call(name: string, args: Record<string, unknown>): ToolCall {
   return { name, arguments: args };

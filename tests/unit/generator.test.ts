@@ -17,14 +17,14 @@ test('different seeds yield different tasks', () => {
 });
 
 test('tasks generated in batches equal tasks generated at once', () => {
-  const whole = generateTasks(5, 2, 7);
-  const batches = [...generateTasks(5, 2, 3, 0), ...generateTasks(5, 2, 4, 3)];
+  const whole = generateTasks(5, 3, 7);
+  const batches = [...generateTasks(5, 3, 3, 0), ...generateTasks(5, 3, 4, 3)];
   assert.deepEqual(batches, whole);
   assert.deepEqual(whole.map((t) => t.index), [0, 1, 2, 3, 4, 5, 6]);
 });
 
 test('every task has unique id, tools, a reference ending in submit, and a compilable outcome schema', () => {
-  const tasks = [0, 1, 2].flatMap((tier) => generateTasks(3, tier, 10));
+  const tasks = [0, 1, 2, 3].flatMap((tier) => generateTasks(3, tier, 10));
   assert.equal(new Set(tasks.map((t) => t.id)).size, tasks.length);
   for (const task of tasks) {
     assert.ok(task.tools.some((t) => t.name === SUBMIT_TOOL), `${task.id} has no submit tool`);
@@ -45,5 +45,5 @@ test('the outcome schema accepts the intended final state and rejects the untouc
 });
 
 test('an unknown tier is refused with its range', () => {
-  assert.throws(() => generateTasks(1, 3, 1), /tier 3 does not exist \(tiers are 0\.\.2\)/);
+  assert.throws(() => generateTasks(1, 4, 1), /tier 4 does not exist \(tiers are 0\.\.3\)/);
 });

@@ -174,7 +174,7 @@ describe('renderChatHistory', () => {
     assert.deepEqual(history.slice(1), [
       { type: 'user', text: 'Create notes.txt containing apple.' },
       { type: 'model', response: ['{"tool":"write_file","arguments":{"path":"notes.txt","content":"apple"}}'] },
-      { type: 'user', text: 'Result of write_file: wrote 5 bytes' },
+      { type: 'user', text: 'Result of write_file: wrote 5 bytes\n\nIf the task is now complete, call submit.' },
     ]);
     // What the prompt shows as a past call is itself a valid answer.
     const call = { name: 'write_file', arguments: { path: 'notes.txt', content: 'apple' } };
@@ -191,6 +191,12 @@ describe('renderChatHistory', () => {
     );
     assert.equal(history.length, 2);
     assert.match(String(history[0]?.type === 'system' ? history[0].text : ''), /^You are an agent/);
-    assert.deepEqual(history[1], { type: 'user', text: 'Task.\n\nResult of run: ok' });
+    assert.deepEqual(history[1], { type: 'user', text: 'Task.\n\nResult of run: ok\n\nIf the task is now complete, call submit.' });
+  });
+
+  it('reminds about submit only when the tools have one', () => {
+    const withoutSubmit = tools.filter((t) => t.name !== 'submit');
+    const history = renderChatHistory([{ role: 'tool', callId: 'x', name: 'run', content: 'ok' }], withoutSubmit);
+    assert.deepEqual(history[1], { type: 'user', text: 'Result of run: ok' });
   });
 });
