@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { validateConfig } from '../../config/load-config.js';
-import { runIdFor } from '../../client/run-id.js';
+import { runIdFor, runWorkflowId } from '../../client/run-id.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
@@ -16,6 +16,7 @@ import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { schemaId, validateWith } from '../../schemas/registry.js';
 import { createWorkers } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
+import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { findTemporalCli } from '../../worker/temporal-server.js';
 import { workflowBundleOption } from '../../worker/workflow-bundle.js';
 import type { RunProgress } from '../../workflows/messages.js';
@@ -26,6 +27,7 @@ let env: TestWorkflowEnvironment;
 let store: Store;
 
 before(async () => {
+  installRuntimeLogging();
   await pingDocker(docker);
   const cli = findTemporalCli();
   assert.ok(cli, 'the temporal CLI is missing: run `npm run setup`');
@@ -54,11 +56,12 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   const seen: RunProgress[] = [];
   let history;
   let episodeHistory;
+  const episodeWorkflowId = `episode/${runId}/files/t0/s3/0/reference/0`;
   try {
     const handle = await startSynthesisRun(env.client, { runId, config, taskQueue });
     const result = await watchRun(handle, (p) => seen.push(p), 500);
     history = await handle.fetchHistory();
-    episodeHistory = await env.client.workflow.getHandle(`episode/${runId}/files/t0/s3/0/reference/0`).fetchHistory();
+    episodeHistory = await env.client.workflow.getHandle(episodeWorkflowId).fetchHistory();
 
     assert.equal(result.progress.tasksDone, 2);
     assert.equal(result.progress.tasksAccepted + result.progress.tasksRejected, 2);
@@ -108,6 +111,6 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   assert.equal(left.length, 0, 'every sandbox was removed');
 
   // The recorded history replays against the current workflow code: a non-deterministic change fails here.
-  await Worker.runReplayHistory(workflowBundleOption(), history!, 'synthesisRun-e2e');
-  await Worker.runReplayHistory(workflowBundleOption(), episodeHistory!, 'agentEpisode-e2e');
+  await Worker.runReplayHistory(workflowBundleOption(), history!, runWorkflowId(runId));
+  await Worker.runReplayHistory(workflowBundleOption(), episodeHistory!, episodeWorkflowId);
 });
