@@ -5,7 +5,7 @@ import type { RunConfig } from '../config/run-config.js';
 import { probeArgv, toolArgv } from '../families/index.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
 import { ensureFamilyImage } from '../sandboxes/family-image.js';
-import type { SandboxLimits } from '../sandboxes/profile.js';
+import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 import type { ToolCall, ToolResult } from '../schemas/types.js';
 
@@ -18,6 +18,8 @@ export const sandboxLimits = (cfg: RunConfig['sandbox']): SandboxLimits => ({
 });
 
 export interface SandboxUpInput {
+  family: string;
+  /** The image the run's environment was built as; every host builds the same content-addressed tag. */
   image: string;
   files: Record<string, string>;
   labels: Record<string, string>;
@@ -25,26 +27,37 @@ export interface SandboxUpInput {
 }
 
 export function createSandboxActivities(docker: Docker) {
-  const manager = (limits: SandboxLimits) => new SandboxManager(docker, limits);
+  const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
+
+  /** The family's image layer on this host, built on the base image when missing (cached by content hash). */
+  const ensureEnvironmentImage = async (family: string): Promise<string> => {
+    const base = baseImageTag();
+    const present = await docker
+      .getImage(base)
+      .inspect()
+      .then(() => true, () => false);
+    if (!present) {
+      throw ApplicationFailure.nonRetryable(
+        `sandbox base image ${base} is missing on this Docker host; run \`npm run setup\``,
+        'SandboxError',
+      );
+    }
+    return ensureFamilyImage(docker, family, base);
+  };
+
   return {
-    /** The family's image layer on this host, built on the base image when missing (cached by content hash). */
-    async ensureEnvironmentImage(family: string): Promise<string> {
-      const base = baseImageTag();
-      const present = await docker
-        .getImage(base)
-        .inspect()
-        .then(() => true, () => false);
-      if (!present) {
+    ensureEnvironmentImage,
+
+    /** Starts the episode's sandbox; a host that has not built the environment yet builds it first. */
+    async sandboxUp(input: SandboxUpInput): Promise<string> {
+      const image = await ensureEnvironmentImage(input.family);
+      if (image !== input.image) {
         throw ApplicationFailure.nonRetryable(
-          `sandbox base image ${base} is missing on this Docker host; run \`npm run setup\``,
+          `this worker builds ${input.family} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`,
           'SandboxError',
         );
       }
-      return ensureFamilyImage(docker, family, base);
-    },
-
-    async sandboxUp(input: SandboxUpInput): Promise<string> {
-      return manager(input.limits).create(input.image, input.labels, input.files);
+      return manager(input.limits).create(image, input.labels, input.files);
     },
 
     /** Runs one tool call inside the container; a failing tool is a result the agent sees, not an error. */
@@ -75,7 +88,7 @@ export function createSandboxActivities(docker: Docker) {
     },
 
     async sandboxDown(containerId: string): Promise<void> {
-      await manager({} as SandboxLimits).remove(containerId);
+      await manager().remove(containerId);
     },
   };
 }

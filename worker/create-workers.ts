@@ -10,6 +10,8 @@ import { createSandboxActivities } from '../activities/sandbox-activities.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
+import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
+import { SandboxManager } from '../sandboxes/sandbox.js';
 import type { EngineProvider } from './engine-provider.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 
@@ -35,8 +37,15 @@ export interface WorkerPair {
 
 export const hostQueueName = (taskQueue: string) => `${taskQueue}/docker/${hostname()}`;
 
+/**
+ * Sandboxes older than this are leftovers of a worker that died for good. A worker that restarts sooner finds its
+ * episodes' containers still there and resumes them.
+ */
+const STALE_SANDBOX_MS = 60 * 60_000;
+
 export async function createWorkers(deps: WorkerDeps): Promise<WorkerPair> {
   const hostQueue = hostQueueName(deps.taskQueue);
+  await new SandboxManager(deps.docker, DEFAULT_LIMITS).reap(STALE_SANDBOX_MS);
   const shared = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

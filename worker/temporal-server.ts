@@ -4,6 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { statePaths } from '../config/paths.js';
 
 export interface TemporalTarget {
@@ -80,4 +82,16 @@ export async function ensureTemporal(log: (line: string) => void = () => undefin
   }
   const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
   throw new Error(`the Temporal dev server did not start within 60 s (exit code ${child.exitCode}); log ${logFile}:\n${tail}`);
+}
+
+/** Connects a worker connection and a client connection, naming the address when the service does not answer. */
+export async function connectTemporal(target: TemporalTarget): Promise<{ native: NativeConnection; client: Connection }> {
+  try {
+    const native = await NativeConnection.connect({ address: target.address });
+    const client = await Connection.connect({ address: target.address, connectTimeout: '10s' });
+    return { native, client };
+  } catch (error) {
+    const hint = process.env.TEMPORAL_ADDRESS ? 'check TEMPORAL_ADDRESS' : 'run `npm run setup` or set TEMPORAL_ADDRESS';
+    throw new Error(`cannot connect to Temporal at ${target.address}: ${(error as Error).message} (${hint})`);
+  }
 }

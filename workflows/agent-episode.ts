@@ -56,7 +56,13 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall, taskQueue: await sandboxQueue() });
 
   const labels = { 'tasksynth.run': input.runId, 'tasksynth.episode': id };
-  const containerId = await sandbox.sandboxUp({ image: input.image, files: task.files, labels, limits: input.limits });
+  const containerId = await sandbox.sandboxUp({
+    family: task.family,
+    image: input.image,
+    files: task.files,
+    labels,
+    limits: input.limits,
+  });
   const messages: ChatMessage[] = [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: task.prompt },

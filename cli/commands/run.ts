@@ -1,7 +1,6 @@
 // `tasksynth run --config FILE`: validates the config, connects to (or starts) Temporal, runs a worker in this
 // process and drives one synthesisRun workflow to its end, showing progress and a closing summary.
-import { Connection, Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -14,7 +13,7 @@ import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { ensureTemporal } from '../../worker/temporal-server.js';
+import { connectTemporal, ensureTemporal } from '../../worker/temporal-server.js';
 import { createProgressView } from '../progress-view.js';
 import { renderSummary } from '../summary-table.js';
 
@@ -49,10 +48,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
 
+    const { native: nativeConnection, client: connection } = await connectTemporal(temporal);
     const store = Store.open(statePaths.database());
     const engine = engineProvider(config.model);
-    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-    const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: temporal.namespace });
     const workers = await createWorkers({
       connection: nativeConnection,
