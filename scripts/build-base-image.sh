@@ -18,7 +18,6 @@ recipe_hash="$(sha256sum "$script_path" | cut -c1-12)"
 tag="tasksynth-base:${recipe_hash}"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot need it)"
-command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
 command -v docker >/dev/null || die "the docker CLI is not installed"
 docker version >/dev/null 2>&1 || die "no Docker engine answers (${DOCKER_HOST:-unix:///var/run/docker.sock})"
 
@@ -44,6 +43,13 @@ if docker image inspect "$tag" >/dev/null 2>&1; then
   say "$tag is already there"
   echo "$tag"
   exit 0
+fi
+
+if ! command -v debootstrap >/dev/null; then
+  command -v apt-get >/dev/null || die "debootstrap is not installed and there is no apt-get to install it"
+  say "installing debootstrap"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2
 fi
 
 workdir="$(mktemp -d /tmp/tasksynth-rootfs.XXXXXX)"
