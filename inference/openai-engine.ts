@@ -1,6 +1,7 @@
 // Asks any server that speaks the OpenAI chat-completions API (llama.cpp server, vLLM, Ollama, ...)
 // for the next tool call.
-import type { ChatMessage, ModelStepInput, ModelStepResult, ToolSpec } from '../schemas/types.js';
+import { toOpenAIMessages, toOpenAITools } from '../schemas/openai-chat.js';
+import type { ModelStepInput, ModelStepResult } from '../schemas/types.js';
 import type { InferenceEngine } from './engine.js';
 import { parseToolCall } from './tool-call-schema.js';
 
@@ -26,42 +27,6 @@ export class InferenceServerError extends Error {
   ) {
     super(message, options);
   }
-}
-
-type OpenAIMessage =
-  | { role: 'system' | 'user'; content: string }
-  | {
-      role: 'assistant';
-      content: null;
-      tool_calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
-    }
-  | { role: 'tool'; tool_call_id: string; content: string };
-
-export function toOpenAIMessages(messages: ChatMessage[]): OpenAIMessage[] {
-  return messages.map((m): OpenAIMessage => {
-    switch (m.role) {
-      case 'system':
-      case 'user':
-        return { role: m.role, content: m.content };
-      case 'assistant':
-        return {
-          role: 'assistant',
-          content: null,
-          tool_calls: [
-            { id: m.callId, type: 'function', function: { name: m.toolCall.name, arguments: JSON.stringify(m.toolCall.arguments) } },
-          ],
-        };
-      case 'tool':
-        return { role: 'tool', tool_call_id: m.callId, content: m.content };
-    }
-  });
-}
-
-export function toOpenAITools(tools: ToolSpec[]) {
-  return tools.map((t) => ({
-    type: 'function' as const,
-    function: { name: t.name, description: t.description, parameters: t.parameters },
-  }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

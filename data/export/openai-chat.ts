@@ -4,24 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { schemaId, validateWith } from '../../schemas/registry.js';
-import type { ChatMessage, EpisodeRecord, TaskSpec } from '../../schemas/types.js';
+import { toOpenAIMessages, toOpenAITools, type OpenAIMessage, type OpenAITool } from '../../schemas/openai-chat.js';
+import type { EpisodeRecord, TaskSpec } from '../../schemas/types.js';
 import type { Store } from '../store.js';
 
 export const OPENAI_CHAT_LINE_SCHEMA = schemaId('openai-chat-line');
-
-export type OpenAIMessage =
-  | { role: 'system' | 'user'; content: string }
-  | {
-      role: 'assistant';
-      content: string | null;
-      tool_calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
-    }
-  | { role: 'tool'; tool_call_id: string; content: string };
-
-export interface OpenAITool {
-  type: 'function';
-  function: { name: string; description: string; parameters: Record<string, unknown> };
-}
 
 export interface OpenAIChatLine {
   messages: OpenAIMessage[];
@@ -29,33 +16,11 @@ export interface OpenAIChatLine {
   metadata?: { task_id: string; family: string; tier: number; episode_id: string; run_id: string };
 }
 
-function toOpenAIMessage(m: ChatMessage): OpenAIMessage {
-  switch (m.role) {
-    case 'system':
-    case 'user':
-      return { role: m.role, content: m.content };
-    case 'assistant':
-      return {
-        role: 'assistant',
-        content: null,
-        tool_calls: [
-          { id: m.callId, type: 'function', function: { name: m.toolCall.name, arguments: JSON.stringify(m.toolCall.arguments) } },
-        ],
-      };
-    case 'tool':
-      // OpenAI's tool message has no name; the call id ties it to the assistant's call.
-      return { role: 'tool', tool_call_id: m.callId, content: m.content };
-  }
-}
-
 /** One trajectory as one training line. */
 export function toOpenAIChatLine(task: TaskSpec, episode: EpisodeRecord): OpenAIChatLine {
   return {
-    messages: episode.messages.map(toOpenAIMessage),
-    tools: task.tools.map((t) => ({
-      type: 'function',
-      function: { name: t.name, description: t.description, parameters: t.parameters },
-    })),
+    messages: toOpenAIMessages(episode.messages),
+    tools: toOpenAITools(task.tools),
     metadata: {
       task_id: task.id,
       family: task.family,
