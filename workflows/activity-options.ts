@@ -10,14 +10,18 @@ export const quick: ActivityOptions = {
 /** One model call. A retry re-runs the same seed, so a retried call yields the same tool call. */
 export const modelCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidModelOutputError'] },
 };
 
-/** Docker work: container start, tool calls, probes. A tool call has its own timeout inside the sandbox. */
-export const sandboxCall: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
+/**
+ * Docker work: container start, tool calls, probes. A tool call is killed inside the sandbox at the run's own
+ * timeout, so the activity gets that plus room for Docker; a worker that dies mid-call is noticed that soon.
+ */
+export const sandboxCall = (toolTimeoutMs: number): ActivityOptions => ({
+  startToCloseTimeout: toolTimeoutMs + 20_000,
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
-};
+});
 
 /** Building an image layer can take a while the first time. */
 export const imageBuild: ActivityOptions = {

@@ -53,7 +53,7 @@ export const episodeId = (taskId: string, policy: Policy, index: number) => `${t
 export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSummary> {
   const { task, policy } = input;
   const id = episodeId(task.id, policy, input.index);
-  const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall, taskQueue: await sandboxQueue() });
+  const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall(input.limits.timeoutMs), taskQueue: await sandboxQueue() });
 
   const labels = { 'tasksynth.run': input.runId, 'tasksynth.episode': id };
   const containerId = await sandbox.sandboxUp({
