@@ -84,14 +84,20 @@ export async function ensureTemporal(log: (line: string) => void = () => undefin
   throw new Error(`the Temporal dev server did not start within 60 s (exit code ${child.exitCode}); log ${logFile}:\n${tail}`);
 }
 
-/** Connects a worker connection and a client connection, naming the address when the service does not answer. */
-export async function connectTemporal(target: TemporalTarget): Promise<{ native: NativeConnection; client: Connection }> {
+/** Runs a connect call, naming the address and what to do when the service does not answer. */
+async function naming<T>(target: TemporalTarget, connect: () => Promise<T>): Promise<T> {
   try {
-    const native = await NativeConnection.connect({ address: target.address });
-    const client = await Connection.connect({ address: target.address, connectTimeout: '10s' });
-    return { native, client };
+    return await connect();
   } catch (error) {
     const hint = process.env.TEMPORAL_ADDRESS ? 'check TEMPORAL_ADDRESS' : 'run `npm run setup` or set TEMPORAL_ADDRESS';
     throw new Error(`cannot connect to Temporal at ${target.address}: ${(error as Error).message} (${hint})`);
   }
 }
+
+/** The connection a worker polls on. */
+export const connectWorker = (target: TemporalTarget): Promise<NativeConnection> =>
+  naming(target, () => NativeConnection.connect({ address: target.address }));
+
+/** The connection a client starts and watches workflows on. */
+export const connectClient = (target: TemporalTarget): Promise<Connection> =>
+  naming(target, () => Connection.connect({ address: target.address, connectTimeout: '10s' }));

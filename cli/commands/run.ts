@@ -13,7 +13,7 @@ import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { connectTemporal, ensureTemporal } from '../../worker/temporal-server.js';
+import { connectClient, connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
 import { createProgressView } from '../progress-view.js';
 import { renderSummary } from '../summary-table.js';
 
@@ -48,7 +48,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
 
-    const { native: nativeConnection, client: connection } = await connectTemporal(temporal);
+    const nativeConnection = await connectWorker(temporal);
+    const connection = await connectClient(temporal);
     const store = Store.open(statePaths.database());
     const engine = engineProvider(config.model);
     const client = new Client({ connection, namespace: temporal.namespace });

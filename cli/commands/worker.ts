@@ -7,7 +7,7 @@ import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { connectTemporal, ensureTemporal } from '../../worker/temporal-server.js';
+import { connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
 
 interface WorkerArgs {
   'task-queue': string;
@@ -37,8 +37,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'] }
         : { engine: 'embedded', path: args.model },
     );
-    const { native: connection, client } = await connectTemporal(temporal);
-    await client.close(); // the worker only needs the native connection; connecting both checks the address early
+    const connection = await connectWorker(temporal);
     const workers = await createWorkers({ connection, namespace: temporal.namespace, taskQueue: args['task-queue'], store, docker, engine });
     const stop = () => workers.shutdown();
     process.once('SIGINT', stop);

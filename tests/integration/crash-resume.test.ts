@@ -6,15 +6,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runIdFor } from '../../client/run-id.js';
 import { startSynthesisRun } from '../../client/start-run.js';
 import { projectRoot } from '../../config/paths.js';
 import { validateConfig } from '../../config/load-config.js';
 import { Store } from '../../data/store.js';
 import { resolveModelPath } from '../../inference/model-path.js';
-import { findTemporalCli } from '../../worker/temporal-server.js';
 import { progressQuery } from '../../workflows/messages.js';
+import { startDevServer } from './dev-server.js';
 
 const home = mkdtempSync(join(tmpdir(), 'tasksynth-crash-'));
 const taskQueue = `crash-${process.pid}`;
@@ -39,9 +39,7 @@ function startWorker(): Promise<ChildProcess> {
 }
 
 before(async () => {
-  const cli = findTemporalCli();
-  assert.ok(cli, 'the temporal CLI is missing: run `npm run setup`');
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli } } });
+  env = await startDevServer();
 });
 
 after(async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { validateConfig } from '../../config/load-config.js';
 import { runIdFor, runWorkflowId } from '../../client/run-id.js';
@@ -17,9 +17,9 @@ import { schemaId, validateWith } from '../../schemas/registry.js';
 import { createWorkers } from '../../worker/create-workers.js';
 import { engineProvider } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { findTemporalCli } from '../../worker/temporal-server.js';
 import { workflowBundleOption } from '../../worker/workflow-bundle.js';
 import type { RunProgress } from '../../workflows/messages.js';
+import { startDevServer } from './dev-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tasksynth-e2e-'));
 const docker = connectDocker();
@@ -29,9 +29,7 @@ let store: Store;
 before(async () => {
   installRuntimeLogging();
   await pingDocker(docker);
-  const cli = findTemporalCli();
-  assert.ok(cli, 'the temporal CLI is missing: run `npm run setup`');
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli } } });
+  env = await startDevServer();
   store = Store.open(join(dir, 'tasksynth.db'));
 });
 
