@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/load-config.js';
 import { exportCommand } from './commands/export.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -13,6 +14,7 @@ try {
     .command(runCommand)
     .command(exportCommand)
     .command(workerCommand)
+    .command(replayCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error) => {
@@ -26,6 +28,6 @@ try {
     console.error(error.message);
     process.exit(error.exitCode);
   }
-  console.error(`tasksynth: ${(error as Error).message}`);
+  console.error(`tasksynth: ${(error as Error).message ?? String(error)}`);
   process.exit(1);
 }
