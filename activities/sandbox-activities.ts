@@ -1,23 +1,16 @@
 // Everything that touches a Docker host. These run on the host's own task queue (see host-queue-activities).
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
-import type { RunConfig } from '../config/run-config.js';
 import { probeArgv, toolArgv } from '../families/index.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
 import { ensureFamilyImage } from '../sandboxes/family-image.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
-import { SandboxManager } from '../sandboxes/sandbox.js';
+import { SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 import type { ToolCall, ToolResult } from '../schemas/types.js';
 
-export const sandboxLimits = (cfg: RunConfig['sandbox']): SandboxLimits => ({
-  memoryMb: cfg.memoryMb,
-  pidsLimit: cfg.pidsLimit,
-  cpus: cfg.cpus,
-  timeoutMs: cfg.timeoutSeconds * 1000,
-  outputLimitBytes: cfg.outputLimitBytes,
-});
-
 export interface SandboxUpInput {
+  /** Names the container: a retried sandboxUp replaces its earlier attempt's container instead of leaking it. */
+  id: string;
   family: string;
   /** The image the run's environment was built as; every host builds the same content-addressed tag. */
   image: string;
@@ -57,7 +50,7 @@ export function createSandboxActivities(docker: Docker) {
           'SandboxError',
         );
       }
-      return manager(input.limits).create(image, input.labels, input.files);
+      return manager(input.limits).create(image, input.labels, input.files, sandboxName(input.id));
     },
 
     /** Runs one tool call inside the container; a failing tool is a result the agent sees, not an error. */

@@ -21,7 +21,7 @@ export function createStoreActivities(store: Store) {
     async recordTaskResult(runId: string, result: TaskResult): Promise<void> {
       store.saveTaskResult(runId, result);
     },
-    async recordRunEnd(runId: string, status: 'completed' | 'failed'): Promise<void> {
+    async recordRunEnd(runId: string, status: 'completed' | 'failed' | 'cancelled'): Promise<void> {
       store.finishRun(runId, status);
     },
   };

@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/load-config.js';
+import { failureMessage } from '../workflows/failure-message.js';
 import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -28,6 +29,6 @@ try {
     console.error(error.message);
     process.exit(error.exitCode);
   }
-  console.error(`tasksynth: ${(error as Error).message ?? String(error)}`);
+  console.error(`tasksynth: ${failureMessage(error)}`);
   process.exit(1);
 }

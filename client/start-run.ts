@@ -1,19 +1,20 @@
 // Starts a synthesis run (or attaches to the one already running under the same id) and watches its progress.
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { sandboxLimits } from '../activities/sandbox-activities.js';
-import type { RunConfig } from '../config/run-config.js';
+import { sandboxLimitsOf, type RunConfig } from '../config/run-config.js';
+import { modelQueueName, storeQueueName } from '../worker/queue-names.js';
 import { progressQuery, type RunProgress } from '../workflows/messages.js';
 import type { synthesisRun, SynthesisRunResult } from '../workflows/synthesis-run.js';
 import { runWorkflowId } from './run-id.js';
 
 export async function startSynthesisRun(
   client: Client,
-  opts: { runId: string; config: RunConfig; taskQueue: string },
+  opts: { runId: string; config: RunConfig; taskQueue: string; engineFingerprint: string },
 ): Promise<WorkflowHandle<typeof synthesisRun>> {
+  const queues = { model: modelQueueName(opts.taskQueue, opts.engineFingerprint), store: storeQueueName(opts.taskQueue) };
   return client.workflow.start<typeof synthesisRun>('synthesisRun', {
     taskQueue: opts.taskQueue,
     workflowId: runWorkflowId(opts.runId),
-    args: [{ runId: opts.runId, config: opts.config, limits: sandboxLimits(opts.config.sandbox) }],
+    args: [{ runId: opts.runId, config: opts.config, limits: sandboxLimitsOf(opts.config.sandbox), queues }],
     // A crashed command that is run again resumes the same workflow instead of starting a second one.
     workflowIdConflictPolicy: 'USE_EXISTING',
   });

@@ -1,6 +1,7 @@
 // Reads a run configuration (YAML or JSON), validates it against schemas/config.schema.json and fills defaults.
 // Every failure is a ConfigError naming the file and the offending field; the CLI maps it to exit code 2.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { getFamily } from '../families/index.js';
 import { schemaId, validateWith } from '../schemas/registry.js';
@@ -46,5 +47,11 @@ export function loadConfig(file: string): RunConfig {
   } catch (error) {
     throw new ConfigError(file, [`cannot read file: ${(error as Error).message}`]);
   }
-  return validateConfig(parseConfigText(text, file), file);
+  const config = validateConfig(parseConfigText(text, file), file);
+  if (config.model.path !== undefined) {
+    // A model path in a config file is read relative to that file, like every path a config names.
+    config.model.path = resolve(dirname(file), config.model.path);
+    if (!existsSync(config.model.path)) throw new ConfigError(file, [`/model/path no model file at ${config.model.path}`]);
+  }
+  return config;
 }

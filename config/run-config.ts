@@ -1,4 +1,6 @@
 // The run configuration after validation and defaults: the shape schemas/config.schema.json describes.
+import type { SandboxLimits } from '../sandboxes/profile.js';
+
 export interface RunConfig {
   name: string;
   family: string;
@@ -19,3 +21,12 @@ export interface RunConfig {
   sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number };
   concurrency: { tasks: number; episodes: number };
 }
+
+/** The sandbox section in the units the sandbox layer works in. */
+export const sandboxLimitsOf = (cfg: RunConfig['sandbox']): SandboxLimits => ({
+  memoryMb: cfg.memoryMb,
+  pidsLimit: cfg.pidsLimit,
+  cpus: cfg.cpus,
+  timeoutMs: cfg.timeoutSeconds * 1000,
+  outputLimitBytes: cfg.outputLimitBytes,
+});

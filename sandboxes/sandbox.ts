@@ -1,4 +1,5 @@
 // Sandbox lifecycle: create a hardened container, seed /work, run tools in it, remove it.
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -127,13 +128,20 @@ export class SandboxManager {
     private readonly limits: SandboxLimits,
   ) {}
 
-  /** Creates and starts a hardened container with `files` in /work; returns its id. Leaves nothing behind on failure. */
-  async create(image: string, labels: Record<string, string>, files: Record<string, string>): Promise<string> {
+  /**
+   * Creates and starts a hardened container with `files` in /work; returns its id. Leaves nothing behind on
+   * failure. With a `name`, a container of that name left by an earlier attempt (a worker that died mid-create)
+   * is replaced, so retrying the same sandbox never leaks one.
+   */
+  async create(image: string, labels: Record<string, string>, files: Record<string, string>, name?: string): Promise<string> {
     // Validate before anything exists, so a bad path costs no container.
     const entries = tarEntriesFor(files);
-    const container = await this.docker.createContainer(
-      hardenedContainerConfig({ image, labels, limits: this.limits }),
-    );
+    const config = hardenedContainerConfig({ image, labels, limits: this.limits, name });
+    const container = await this.docker.createContainer(config).catch(async (err: unknown) => {
+      if (!name || statusCodeOf(err) !== 409) throw err;
+      await this.remove(name);
+      return this.docker.createContainer(config);
+    });
     try {
       await container.start();
       if (entries.length > 0) await this.writeFiles(container.id, entries);
@@ -293,4 +301,10 @@ function composeOutput(run: RawRun, limit: number): { output: string; truncated:
   const joined = utf8Prefix(Buffer.concat([outPart, marker, errPart]), limit);
   if (joined.length < outPart.length + marker.length + errPart.length) truncated = true;
   return { output: joined.toString('utf8'), truncated };
+}
+
+/** A Docker container name for a sandbox id (any string): readable, valid, and unique by a hash of the id. */
+export function sandboxName(id: string): string {
+  const readable = id.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 80);
+  return `tasksynth-${readable}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
 }

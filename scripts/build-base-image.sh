@@ -17,7 +17,6 @@ script_path="$(readlink -f "${BASH_SOURCE[0]}")"
 recipe_hash="$(sha256sum "$script_path" | cut -c1-12)"
 tag="tasksynth-base:${recipe_hash}"
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot need it)"
 command -v docker >/dev/null || die "the docker CLI is not installed"
 docker version >/dev/null 2>&1 || die "no Docker engine answers (${DOCKER_HOST:-unix:///var/run/docker.sock})"
 
@@ -36,7 +35,9 @@ mirror="$(find_mirror)"
 mirror="${mirror:-http://deb.debian.org/debian}"
 
 # One build at a time; a second caller waits and then finds the image.
-exec 9>"/tmp/tasksynth-base-image.lock"
+lock_dir="${TASKSYNTH_HOME:-$HOME/.tasksynth}/locks"
+mkdir -p "$lock_dir"
+exec 9>>"$lock_dir/base-image.lock"
 flock 9
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
@@ -44,6 +45,8 @@ if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "$tag"
   exit 0
 fi
+
+[ "$(id -u)" -eq 0 ] || die "$tag is missing and building it needs root (debootstrap and chroot); run this as root once"
 
 if ! command -v debootstrap >/dev/null; then
   command -v apt-get >/dev/null || die "debootstrap is not installed and there is no apt-get to install it"

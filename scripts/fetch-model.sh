@@ -4,6 +4,12 @@
 # checked against the pinned sha256 before it is moved into place. Safe to run repeatedly.
 set -euo pipefail
 
+if [ -n "${TASKSYNTH_MODEL:-}" ]; then
+  [ -f "$TASKSYNTH_MODEL" ] || { echo "error: TASKSYNTH_MODEL=$TASKSYNTH_MODEL is not a file" >&2; exit 1; }
+  echo "    TASKSYNTH_MODEL=$TASKSYNTH_MODEL: using that model, the default is not needed"
+  exit 0
+fi
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 manifest="$root/inference/default-model.json"
 

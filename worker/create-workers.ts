@@ -1,8 +1,11 @@
-// A tasksynth worker is two Temporal workers sharing one connection: one on the shared task queue (workflows,
-// model calls, verification, store writes) and one on this Docker host's own queue (sandbox activities).
+// A tasksynth worker process runs up to four Temporal workers over one connection, one per kind of work:
+// - the run's task queue: workflows, task generation and verification;
+// - this Docker host's queue: sandbox activities (a container lives on one host);
+// - the model's queue: model calls, served only by processes that loaded that model;
+// - the store queue: SQLite writes, served only by the process that owns the database.
 // Scale-out is more processes like this one, on more hosts, against the same cluster.
-import { hostname } from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import { createHostQueueActivities } from '../activities/host-queue-activities.js';
 import { createModelActivities } from '../activities/model-activities.js';
@@ -13,6 +16,7 @@ import type { Store } from '../data/store.js';
 import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 import type { EngineProvider } from './engine-provider.js';
+import { hostQueueName, modelQueueName, storeQueueName } from './queue-names.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 
 export const DEFAULT_TASK_QUEUE = 'tasksynth';
@@ -21,21 +25,21 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  store: Store;
   docker: Docker;
-  engine: EngineProvider;
+  /** Serve model calls for this engine. */
+  engine?: { provider: EngineProvider; fingerprint: string; concurrency: number };
+  /** Serve store writes into this database. */
+  store?: Store;
   /** Sandboxes in flight on this host at once. */
   maxSandboxActivities?: number;
 }
 
-export interface WorkerPair {
-  hostQueue: string;
-  /** Resolves when both workers have stopped. */
+export interface WorkerGroup {
+  queues: string[];
+  /** Resolves when every worker has stopped; if one fails, the others are shut down and the error is thrown. */
   run(): Promise<void>;
   shutdown(): void;
 }
-
-export const hostQueueName = (taskQueue: string) => `${taskQueue}/docker/${hostname()}`;
 
 /**
  * Sandboxes older than this are leftovers of a worker that died for good. A worker that restarts sooner finds its
@@ -43,35 +47,56 @@ export const hostQueueName = (taskQueue: string) => `${taskQueue}/docker/${hostn
  */
 const STALE_SANDBOX_MS = 60 * 60_000;
 
-export async function createWorkers(deps: WorkerDeps): Promise<WorkerPair> {
-  const hostQueue = hostQueueName(deps.taskQueue);
+export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   await new SandboxManager(deps.docker, DEFAULT_LIMITS).reap(STALE_SANDBOX_MS);
-  const shared = await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueue,
-    ...workflowBundleOption(),
-    activities: {
-      ...createTaskActivities(),
-      ...createStoreActivities(deps.store),
-      ...createModelActivities(() => deps.engine.get()),
-      ...createHostQueueActivities(hostQueue),
-    },
-  });
-  const host = await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: hostQueue,
-    activities: createSandboxActivities(deps.docker),
-    maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? 8,
-  });
+  const base = { connection: deps.connection, namespace: deps.namespace };
+  const hostQueue = hostQueueName(deps.taskQueue);
+  const workers = [
+    await Worker.create({
+      ...base,
+      taskQueue: deps.taskQueue,
+      ...workflowBundleOption(),
+      activities: { ...createTaskActivities(), ...createHostQueueActivities(hostQueue) },
+    }),
+    await Worker.create({
+      ...base,
+      taskQueue: hostQueue,
+      activities: createSandboxActivities(deps.docker),
+      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? 8,
+    }),
+  ];
+  if (deps.engine) {
+    const { provider } = deps.engine;
+    workers.push(
+      await Worker.create({
+        ...base,
+        taskQueue: modelQueueName(deps.taskQueue, deps.engine.fingerprint),
+        activities: createModelActivities(() => provider.get()),
+        // Take only as many calls as the engine serves at once, so none waits out its timeout in a local line.
+        maxConcurrentActivityTaskExecutions: deps.engine.concurrency,
+      }),
+    );
+  }
+  if (deps.store) {
+    workers.push(
+      await Worker.create({ ...base, taskQueue: storeQueueName(deps.taskQueue), activities: createStoreActivities(deps.store) }),
+    );
+  }
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
   return {
-    hostQueue,
+    queues: workers.map((w) => w.options.taskQueue),
     run: async () => {
-      await Promise.all([shared.run(), host.run()]);
+      await Promise.all(
+        workers.map((w) =>
+          w.run().catch((error) => {
+            shutdown();
+            throw error;
+          }),
+        ),
+      );
     },
-    shutdown: () => {
-      for (const w of [shared, host]) if (w.getState() === 'RUNNING') w.shutdown();
-    },
+    shutdown,
   };
 }

@@ -1,16 +1,25 @@
 // The inference engine a worker uses, created on first use and shared by every model activity of the worker:
 // the embedded model is loaded once per worker, not once per call.
-import type { RunConfig } from '../config/run-config.js';
 import { EmbeddedEngine } from '../inference/embedded-engine.js';
 import type { InferenceEngine } from '../inference/engine.js';
 import { resolveModelPath } from '../inference/model-path.js';
 import { OpenAICompatibleEngine } from '../inference/openai-engine.js';
-
-export type EngineChoice = Pick<RunConfig['model'], 'engine' | 'path' | 'baseUrl' | 'model'>;
+import { engineFingerprint, type EngineChoice } from './queue-names.js';
 
 export interface EngineProvider {
   get(): Promise<InferenceEngine>;
   close(): Promise<void>;
+}
+
+/** The engine a worker serves, under the name of its model queue, with how many calls it takes at once. */
+export function workerEngine(choice: EngineChoice): { provider: EngineProvider; fingerprint: string; concurrency: number } {
+  const resolved: EngineChoice = choice.engine === 'openai' ? choice : { ...choice, path: choice.path ?? resolveModelPath() };
+  return {
+    provider: engineProvider(resolved),
+    fingerprint: engineFingerprint(resolved),
+    // The embedded engine runs one step at a time; a server batches concurrent requests itself.
+    concurrency: choice.engine === 'openai' ? 8 : 1,
+  };
 }
 
 export function engineProvider(choice: EngineChoice): EngineProvider {

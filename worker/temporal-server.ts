@@ -73,9 +73,12 @@ export async function ensureTemporal(log: (line: string) => void = () => undefin
       '--db-filename', dbFile, '--namespace', namespace, '--log-level', 'warn'],
     { detached: true, stdio: ['ignore', out, out] },
   );
+  let spawnError: Error | null = null;
+  child.once('error', (error) => (spawnError = error));
   child.unref();
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    if (spawnError) throw new Error(`cannot start the Temporal dev server from ${cli}: ${(spawnError as Error).message}`);
     if (child.exitCode !== null) break;
     if (await listening(DEV_HOST, DEV_PORT)) return { address, namespace, uiUrl, started: true };
     await new Promise((r) => setTimeout(r, 250));

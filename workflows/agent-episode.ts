@@ -1,13 +1,13 @@
 // One episode: sandbox up -> [model step -> tool step]* -> probe -> verify -> store -> sandbox down.
 // Each model call and each tool call is its own activity, so a crash resumes at the next step.
-import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { HostQueueActivities } from '../activities/host-queue-activities.js';
 import type { ModelActivities } from '../activities/model-activities.js';
 import type { SandboxActivities } from '../activities/sandbox-activities.js';
 import type { StoreActivities } from '../activities/store-activities.js';
 import type { TaskActivities } from '../activities/task-activities.js';
 import type { RunConfig } from '../config/run-config.js';
-import type { SandboxLimits } from '../sandboxes/profile.js';
+import { LABEL_EPISODE, LABEL_RUN, LABEL_TASK, type SandboxLimits } from '../sandboxes/profile.js';
 import {
   SUBMIT_TOOL,
   type ChatMessage,
@@ -20,6 +20,7 @@ import {
 import { modelCall, quick, sandboxCall } from './activity-options.js';
 import { seedFor } from './episode-seed.js';
 import { episodeFinishedSignal } from './messages.js';
+import type { RunQueues } from './run-queues.js';
 
 export interface AgentEpisodeInput {
   runId: string;
@@ -32,6 +33,7 @@ export interface AgentEpisodeInput {
   maxSteps: number;
   model: Pick<RunConfig['model'], 'temperature' | 'maxTokens'>;
   limits: SandboxLimits;
+  queues: RunQueues;
 }
 
 export interface EpisodeSummary {
@@ -44,9 +46,7 @@ export interface EpisodeSummary {
 const SYSTEM_PROMPT = 'You are an agent working in a Linux sandbox. You act only by calling tools, one call per turn.';
 
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
-const { modelStep } = proxyActivities<ModelActivities>(modelCall);
 const { verifyOutcome } = proxyActivities<TaskActivities>(quick);
-const { recordEpisode } = proxyActivities<StoreActivities>(quick);
 
 export const episodeId = (taskId: string, policy: Policy, index: number) => `${taskId}/${policy}/${index}`;
 
@@ -54,9 +54,12 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   const { task, policy } = input;
   const id = episodeId(task.id, policy, input.index);
   const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall(input.limits.timeoutMs), taskQueue: await sandboxQueue() });
+  const { modelStep } = proxyActivities<ModelActivities>({ ...modelCall, taskQueue: input.queues.model });
+  const { recordEpisode } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
 
-  const labels = { 'tasksynth.run': input.runId, 'tasksynth.episode': id };
+  const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: task.id, [LABEL_EPISODE]: id };
   const containerId = await sandbox.sandboxUp({
+    id,
     family: task.family,
     image: input.image,
     files: task.files,
@@ -72,7 +75,7 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   let stopReason: string | null = null;
   try {
     for (let index = 0; index < input.maxSteps && submitted === null && stopReason === null; index++) {
-      const next = await nextCall(input, messages, index, id);
+      const next = await nextCall(input, messages, index, id, modelStep);
       if ('stop' in next) {
         stopReason = next.stop;
         break;
@@ -110,14 +113,21 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
       .catch(() => undefined); // progress only: a root that is gone must not fail the episode
     return { id, passed: verdict.passed, steps: steps.length, errors: verdict.errors };
   } finally {
-    await sandbox.sandboxDown(containerId);
+    // Runs even when the episode is cancelled, so a cancelled run leaves no container behind.
+    await CancellationScope.nonCancellable(() => sandbox.sandboxDown(containerId));
   }
 }
 
 type NextCall = { call: ToolCall; raw: string | null } | { stop: string };
 
 /** The policy's next tool call: the task's reference solution, an immediate submit, or the model. */
-async function nextCall(input: AgentEpisodeInput, messages: ChatMessage[], index: number, id: string): Promise<NextCall> {
+async function nextCall(
+  input: AgentEpisodeInput,
+  messages: ChatMessage[],
+  index: number,
+  id: string,
+  modelStep: ModelActivities['modelStep'],
+): Promise<NextCall> {
   switch (input.policy) {
     case 'reference': {
       const call = input.task.reference[index];

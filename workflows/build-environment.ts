@@ -7,9 +7,9 @@ import type { EnvironmentSpec } from '../schemas/types.js';
 import { imageBuild, quick } from './activity-options.js';
 
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
-const { recordEnvironment } = proxyActivities<StoreActivities>(quick);
 
-export async function buildEnvironment(family: string): Promise<EnvironmentSpec> {
+export async function buildEnvironment(family: string, storeQueue: string): Promise<EnvironmentSpec> {
+  const { recordEnvironment } = proxyActivities<StoreActivities>({ ...quick, taskQueue: storeQueue });
   const { ensureEnvironmentImage } = proxyActivities<SandboxActivities>({ ...imageBuild, taskQueue: await sandboxQueue() });
   const env: EnvironmentSpec = { family, image: await ensureEnvironmentImage(family) };
   await recordEnvironment(env);

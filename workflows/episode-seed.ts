@@ -1,4 +1,5 @@
-// Sampling seeds derived from names, so a retried or replayed model call samples exactly as before.
+// Seeds derived from names: a model call's sampling seed (so a retried or replayed call samples exactly as
+// before) and a task's generator stream (so tasks never collide across seeds, tiers and indexes).
 // FNV-1a (32 bit) is hand-written: a few lines, and the workflow sandbox should not pull in a hashing library.
 export function seedFor(...parts: Array<string | number>): number {
   let hash = 0x811c9dc5;

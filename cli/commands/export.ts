@@ -1,4 +1,5 @@
 // `tasksynth export --format openai-chat --out FILE`: accepted trajectories as training data.
+import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
@@ -19,8 +20,11 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'output file (JSONL)' })
       .option('run', { type: 'string', describe: 'only this run id (default: every run)' }) as never,
   handler: async (args) => {
-    const store = Store.open(statePaths.database());
+    const database = statePaths.database();
+    if (!existsSync(database)) throw new Error(`no tasksynth database at ${database} (is TASKSYNTH_HOME right? has a run finished?)`);
+    const store = Store.open(database);
     try {
+      if (args.run && !store.getRun(args.run)) throw new Error(`no run ${args.run} in ${database}`);
       const { lines, file } = await exportOpenAIChat(store, args.out, { runId: args.run });
       console.log(`wrote ${lines} trajectories (${args.format}) to ${file}`);
     } finally {

@@ -2,16 +2,16 @@
 // process and drives one synthesisRun workflow to its end, showing progress and a closing summary.
 import { Client } from '@temporalio/client';
 import type { CommandModule } from 'yargs';
-import { statePaths } from '../../config/paths.js';
-import { loadConfig } from '../../config/load-config.js';
 import { runIdFor, runWorkflowId } from '../../client/run-id.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
+import { loadConfig } from '../../config/load-config.js';
+import { statePaths } from '../../config/paths.js';
+import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
-import { resolveModelPath } from '../../inference/model-path.js';
 import { baseImageTag } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
-import { engineProvider } from '../../worker/engine-provider.js';
+import { workerEngine } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { connectClient, connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
 import { createProgressView } from '../progress-view.js';
@@ -21,6 +21,7 @@ interface RunArgs {
   config: string;
   'run-id'?: string;
   'task-queue': string;
+  export?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -29,13 +30,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     y
       .option('config', { type: 'string', demandOption: true, describe: 'run configuration (YAML or JSON)' })
-      .option('run-id', { type: 'string', describe: 'override the run id (default: name + config hash)' })
-      .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'Temporal task queue' }) as never,
+      .option('run-id', { type: 'string', describe: 'override the run id (default: name + hash of config and model)' })
+      .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'Temporal task queue' })
+      .option('export', { type: 'string', describe: 'when the run ends, export its accepted trajectories (openai-chat JSONL) here' }) as never,
   handler: async (args) => {
     // Everything that can be wrong with the input is checked before anything starts or is written.
     const config = loadConfig(args.config);
-    const runId = args['run-id'] ?? runIdFor(config);
-    if (config.model.engine === 'embedded') config.model.path ??= resolveModelPath();
+    const engine = workerEngine(config.model);
+    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint);
 
     const docker = connectDocker();
     await pingDocker(docker);
@@ -47,30 +49,33 @@ export const runCommand: CommandModule<object, RunArgs> = {
       });
     installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
-
     const nativeConnection = await connectWorker(temporal);
     const connection = await connectClient(temporal);
+
     const store = Store.open(statePaths.database());
-    const engine = engineProvider(config.model);
     const client = new Client({ connection, namespace: temporal.namespace });
-    const workers = await createWorkers({
-      connection: nativeConnection,
-      namespace: temporal.namespace,
-      taskQueue: args['task-queue'],
-      store,
-      docker,
-      engine,
-    });
+    const taskQueue = args['task-queue'];
+    const workers = await createWorkers({ connection: nativeConnection, namespace: temporal.namespace, taskQueue, docker, engine, store });
     const running = workers.run();
     const view = createProgressView();
     const started = Date.now();
     try {
-      console.error(`run ${runId}: family ${config.family}, tiers ${config.tiers.join(',')}, ${config.tasksPerTier} tasks per tier, k=${config.episodesPerTask}`);
-      const handle = await startSynthesisRun(client, { runId, config, taskQueue: args['task-queue'] });
-      await watchRun(handle, (p) => view.update(p));
+      console.error(`run ${runId}: family ${config.family}, tiers ${config.tiers.join(',')}, ${config.tasksPerTier} tasks per tier, k=${config.episodesPerTask}, model ${engine.fingerprint}`);
+      const handle = await startSynthesisRun(client, { runId, config, taskQueue, engineFingerprint: engine.fingerprint });
+      // A worker that stops (or fails) before the run ends would leave the run waiting: stop waiting too.
+      await Promise.race([
+        watchRun(handle, (p) => view.update(p)),
+        running.then(() => {
+          throw new Error('the in-process worker stopped before the run finished');
+        }),
+      ]);
       view.stop();
       console.log(renderSummary(store, runId));
       console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s; database ${statePaths.database()}`);
+      if (args.export) {
+        const { lines, file } = await exportOpenAIChat(store, args.export, { runId });
+        console.log(`exported ${lines} accepted trajectories (openai-chat) to ${file}`);
+      }
       if (temporal.uiUrl) {
         console.log(`Temporal Web UI: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(runWorkflowId(runId))}`);
       }
@@ -78,7 +83,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       view.stop();
       workers.shutdown();
       await running.catch(() => undefined);
-      await engine.close();
+      await engine.provider.close();
       await nativeConnection.close();
       await connection.close();
       store.close();

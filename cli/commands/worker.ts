@@ -5,7 +5,7 @@ import { statePaths } from '../../config/paths.js';
 import { Store } from '../../data/store.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
-import { engineProvider } from '../../worker/engine-provider.js';
+import { workerEngine } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
 
@@ -14,6 +14,7 @@ interface WorkerArgs {
   model?: string;
   'openai-base-url'?: string;
   'openai-model'?: string;
+  store: boolean;
 }
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
@@ -23,32 +24,38 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     y
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE })
       .option('model', { type: 'string', describe: 'GGUF file for the embedded engine (default TASKSYNTH_MODEL or SmolLM2)' })
-      .option('openai-base-url', { type: 'string', describe: 'use an OpenAI-compatible server instead of the embedded engine' })
+      .option('openai-base-url', { type: 'string', describe: 'serve an OpenAI-compatible server\'s model instead' })
       .option('openai-model', { type: 'string', describe: 'model name for the OpenAI-compatible server' })
+      .option('store', {
+        type: 'boolean',
+        default: false,
+        describe: 'also serve the store queue (writes into this state directory; one process per task queue)',
+      })
+      .conflicts('model', 'openai-base-url')
       .check((a) => !a['openai-base-url'] || Boolean(a['openai-model']) || '--openai-base-url needs --openai-model') as never,
   handler: async (args) => {
-    const docker = connectDocker();
-    await pingDocker(docker);
-    installRuntimeLogging();
-    const temporal = await ensureTemporal((line) => console.error(line));
-    const store = Store.open(statePaths.database());
-    const engine = engineProvider(
+    const engine = workerEngine(
       args['openai-base-url']
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'] }
         : { engine: 'embedded', path: args.model },
     );
+    const docker = connectDocker();
+    await pingDocker(docker);
+    installRuntimeLogging();
+    const temporal = await ensureTemporal((line) => console.error(line));
     const connection = await connectWorker(temporal);
-    const workers = await createWorkers({ connection, namespace: temporal.namespace, taskQueue: args['task-queue'], store, docker, engine });
+    const store = args.store ? Store.open(statePaths.database()) : undefined;
+    const workers = await createWorkers({ connection, namespace: temporal.namespace, taskQueue: args['task-queue'], docker, engine, store });
     const stop = () => workers.shutdown();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    console.error(`worker on ${temporal.address}: task queue ${args['task-queue']}, host queue ${workers.hostQueue}`);
+    console.error(`worker on ${temporal.address}: queues ${workers.queues.join(', ')}`);
     try {
       await workers.run();
     } finally {
-      await engine.close();
+      await engine.provider.close();
       await connection.close();
-      store.close();
+      store?.close();
     }
   },
 };

@@ -5,6 +5,7 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 import type { JsonSchema, TaskSpec, ToolCall, ToolSpec } from '../../schemas/types.js';
 import { SUBMIT_TOOL } from '../../schemas/types.js';
+import { seedFor } from '../../workflows/episode-seed.js';
 
 export const FAMILY = 'files';
 export const MAX_TIER = 3;
@@ -159,7 +160,7 @@ export function generateTasks(seed: number, tier: number, count: number, offset 
   }
   return Array.from({ length: count }, (_, i) => {
     const index = offset + i;
-    const picker = new Picker(xoroshiro128plus((seed * 1009 + tier * 7919 + index) | 0));
+    const picker = new Picker(xoroshiro128plus(seedFor(FAMILY, seed, tier, index)));
     return { id: `${FAMILY}/t${tier}/s${seed}/${index}`, family: FAMILY, tier, seed, index, ...TIERS[tier](picker) };
   });
 }

@@ -12,7 +12,9 @@ import { startSynthesisRun } from '../../client/start-run.js';
 import { projectRoot } from '../../config/paths.js';
 import { validateConfig } from '../../config/load-config.js';
 import { Store } from '../../data/store.js';
+import { connectDocker } from '../../sandboxes/docker-client.js';
 import { resolveModelPath } from '../../inference/model-path.js';
+import { engineFingerprint as engineFingerprintOf } from '../../worker/queue-names.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { startDevServer } from './dev-server.js';
 
@@ -23,7 +25,7 @@ const children: ChildProcess[] = [];
 
 /** Starts `tasksynth worker` as its own process and resolves once it reports that it listens. */
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'worker', '--task-queue', taskQueue], {
+  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'worker', '--task-queue', taskQueue, '--store'], {
     env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASKSYNTH_HOME: home, TASKSYNTH_MODEL: resolveModelPath() },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
@@ -61,9 +63,10 @@ test('a run survives a killed worker and never repeats a finished model call', {
       concurrency: { tasks: 2, episodes: 2 } },
     'crash test config',
   );
-  const runId = runIdFor(config);
+  const engineFingerprint = engineFingerprintOf({ ...config.model, path: resolveModelPath() });
+  const runId = runIdFor(config, engineFingerprint);
   const first = await startWorker();
-  const handle = await startSynthesisRun(env.client, { runId, config, taskQueue });
+  const handle = await startSynthesisRun(env.client, { runId, config, taskQueue, engineFingerprint });
 
   // Let some model episodes finish, then kill the worker without warning.
   for (;;) {
@@ -110,6 +113,8 @@ test('a run survives a killed worker and never repeats a finished model call', {
       assert.ok([...identities].some((id) => id.startsWith(`${pid}@`)), `no activity ran on worker ${pid}: ${[...identities].join(', ')}`);
     }
     assert.ok(modelCalls >= 6, `only ${modelCalls} model calls`);
+    const left = await connectDocker().listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
+    assert.equal(left.length, 0, 'the resumed episodes removed every sandbox, the killed worker\'s included');
     console.log(`crash-resume: ${modelCalls} model calls across workers ${pids.join(' and ')}, none repeated`);
   } finally {
     store.close();

@@ -15,7 +15,7 @@ import { Store } from '../../data/store.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { schemaId, validateWith } from '../../schemas/registry.js';
 import { createWorkers } from '../../worker/create-workers.js';
-import { engineProvider } from '../../worker/engine-provider.js';
+import { workerEngine } from '../../worker/engine-provider.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { workflowBundleOption } from '../../worker/workflow-bundle.js';
 import type { RunProgress } from '../../workflows/messages.js';
@@ -44,9 +44,9 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
       concurrency: { tasks: 2, episodes: 2 } },
     'e2e test config',
   );
-  const runId = runIdFor(config);
+  const engine = workerEngine(config.model);
+  const runId = runIdFor(config, engine.fingerprint);
   const taskQueue = `e2e-${process.pid}`;
-  const engine = engineProvider(config.model);
   const workers = await createWorkers({
     connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, engine,
   });
@@ -56,7 +56,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   let episodeHistory;
   const episodeWorkflowId = `episode/${runId}/files/t0/s3/0/reference/0`;
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, taskQueue });
+    const handle = await startSynthesisRun(env.client, { runId, config, taskQueue, engineFingerprint: engine.fingerprint });
     const result = await watchRun(handle, (p) => seen.push(p), 500);
     history = await handle.fetchHistory();
     episodeHistory = await env.client.workflow.getHandle(episodeWorkflowId).fetchHistory();
@@ -90,6 +90,8 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
     const out = join(dir, 'export', 'train.jsonl');
     const { lines } = await exportOpenAIChat(store, out, { runId });
     assert.equal(lines, store.acceptedTrajectories({ runId }).length);
+    // Tier 0 spells the call out; with fixed seeds the model solves these tasks sometimes, so the export has lines.
+    assert.ok(lines >= 1, 'no trajectory was accepted');
     const rows = readFileSync(out, 'utf8').split('\n').filter(Boolean);
     assert.equal(rows.length, lines);
     for (const row of rows) {
@@ -102,7 +104,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   } finally {
     workers.shutdown();
     await running;
-    await engine.close();
+    await engine.provider.close();
   }
 
   const left = await docker.listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
