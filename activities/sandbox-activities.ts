@@ -1,9 +1,8 @@
 // Everything that touches a Docker host. These run on the host's own task queue (see host-queue-activities).
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
-import { probeArgv, toolArgv } from '../families/index.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
-import { ensureFamilyImage } from '../sandboxes/family-image.js';
+import { ensureFamilyImage, probeArgv, toolArgv } from '../sandboxes/family-image.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 import type { ToolCall, ToolResult } from '../schemas/types.js';

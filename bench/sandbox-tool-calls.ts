@@ -3,12 +3,11 @@
 // Both run the same `files` tool call on the same engine in the same process; the ratio is what matters.
 // Run: npm run bench (needs the Docker engine and the base image: npm run setup).
 import { performance } from 'node:perf_hooks';
-import { ensureFamilyImage } from '../sandboxes/family-image.js';
+import { ensureFamilyImage, toolArgv } from '../sandboxes/family-image.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../sandboxes/docker-client.js';
 import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
-import { toolArgv } from '../families/index.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
 const call = { name: 'write_file', arguments: { path: 'notes.txt', content: 'apple' } };

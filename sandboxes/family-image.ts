@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { projectRoot } from '../config/paths.js';
 import { LABEL_FAMILY, SANDBOX_USER } from './profile.js';
+import type { ToolCall } from '../schemas/types.js';
 
 /** Docker repository names allow lowercase letters, digits and single separators only. */
 const FAMILY_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -15,6 +16,17 @@ const CONTEXT_DIR = 'family';
 export function familyInstallDir(family: string): string {
   return `/opt/tasksynth/families/${family}`;
 }
+
+/** The argv that runs one tool call inside the sandbox; arguments travel as one JSON argument, never via a shell. */
+export const toolArgv = (family: string, call: ToolCall): string[] => [
+  'python3',
+  `${familyInstallDir(family)}/tools.py`,
+  call.name,
+  JSON.stringify(call.arguments),
+];
+
+/** The argv of the family's probe, which prints the sandbox's final state as JSON. */
+export const probeArgv = (family: string): string[] => ['python3', `${familyInstallDir(family)}/probe.py`];
 
 /** Relative paths of every *.py file under `dir` (recursively, skipping caches and hidden folders), sorted. */
 function pythonFiles(dir: string, prefix = ''): string[] {
