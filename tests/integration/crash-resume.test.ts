@@ -69,9 +69,11 @@ test('a run survives a killed worker and never repeats a finished model call', {
   const handle = await startSynthesisRun(env.client, { runId, config, taskQueue, engineFingerprint });
 
   // Let some model episodes finish, then kill the worker without warning.
+  const deadline = Date.now() + 10 * 60_000;
   for (;;) {
     const p = await handle.query(progressQuery);
     if (p.modelEpisodesDone >= 2) break;
+    assert.ok(Date.now() < deadline, `no model episode finished within 10 minutes (progress ${JSON.stringify(p)})`);
     await new Promise((r) => setTimeout(r, 200));
   }
   first.kill('SIGKILL');
