@@ -4,6 +4,7 @@ import { toOpenAIMessages, toOpenAITools } from '../schemas/openai-chat.js';
 import type { ModelStepInput, ModelStepResult } from '../schemas/types.js';
 import type { InferenceEngine } from './engine.js';
 import { parseToolCall } from './tool-call-schema.js';
+import { isPlainObject, preview } from './plain-values.js';
 
 export interface OpenAICompatibleEngineOptions {
   /** e.g. "http://127.0.0.1:8080/v1"; `/chat/completions` is appended. */
@@ -29,14 +30,6 @@ export class InferenceServerError extends Error {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function preview(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text;
-}
-
 /** Why fetch failed, in words: undici hides the socket error (ECONNREFUSED, ENOTFOUND, ...) in `cause`. */
 function describeFetchFailure(err: unknown, timeoutMs: number): string {
   if (err instanceof DOMException && err.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
@@ -53,7 +46,7 @@ function describeFetchFailure(err: unknown, timeoutMs: number): string {
 function rawToolCallText(message: Record<string, unknown>): string | null {
   const calls = message.tool_calls;
   if (Array.isArray(calls) && calls.length > 0) {
-    const fn = isRecord(calls[0]) && isRecord(calls[0].function) ? calls[0].function : {};
+    const fn = isPlainObject(calls[0]) && isPlainObject(calls[0].function) ? calls[0].function : {};
     const args = fn.arguments;
     // Servers differ: arguments usually arrive as a JSON string, sometimes as an object, "" for none.
     const argsText = typeof args === 'string' ? (args.trim() === '' ? '{}' : args) : JSON.stringify(args ?? {});
@@ -101,7 +94,7 @@ export class OpenAICompatibleEngine implements InferenceEngine {
       bodyText = await response.text();
       if (!response.ok) {
         throw new InferenceServerError(
-          `POST ${this.url} returned HTTP ${status} ${response.statusText}: ${preview(bodyText)}`,
+          `POST ${this.url} returned HTTP ${status} ${response.statusText}: ${preview(bodyText, 300)}`,
           this.url,
           status,
         );
@@ -114,15 +107,15 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     }
 
     const malformed = (why: string) =>
-      new InferenceServerError(`POST ${this.url} returned a malformed body (HTTP ${status}): ${why}: ${preview(bodyText)}`, this.url, status);
+      new InferenceServerError(`POST ${this.url} returned a malformed body (HTTP ${status}): ${why}: ${preview(bodyText, 300)}`, this.url, status);
     let body: unknown;
     try {
       body = JSON.parse(bodyText);
     } catch {
       throw malformed('not JSON');
     }
-    const choice = isRecord(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
-    if (!isRecord(choice) || !isRecord(choice.message)) throw malformed('no choices[0].message');
+    const choice = isPlainObject(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
+    if (!isPlainObject(choice) || !isPlainObject(choice.message)) throw malformed('no choices[0].message');
     const raw = rawToolCallText(choice.message);
     if (raw === null) throw malformed('choices[0].message has neither tool_calls nor text content');
 

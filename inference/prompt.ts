@@ -2,18 +2,15 @@
 // no native tool role: tools are described in the system prompt, calls are JSON, results are user turns.
 import type { ChatHistoryItem } from 'node-llama-cpp';
 import { SUBMIT_TOOL, type ChatMessage, type ToolCall, type ToolSpec } from '../schemas/types.js';
+import { isPlainObject } from './plain-values.js';
 
 export const DEFAULT_SYSTEM_PROMPT = 'You are an agent that completes tasks by calling tools.';
 
 type Schema = Record<string, unknown>;
 
-function isSchemaObject(value: unknown): value is Schema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A short type expression for a JSON Schema: `string`, `"a"|"b"`, `array of integer`, `{x: number}`. */
 export function describeType(schema: unknown): string {
-  if (!isSchemaObject(schema)) return 'any';
+  if (!isPlainObject(schema)) return 'any';
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join('|');
   const alternatives = schema.oneOf ?? schema.anyOf;
@@ -22,7 +19,7 @@ export function describeType(schema: unknown): string {
   return types
     .map((type) => {
       if (type === 'array') return `array of ${describeType(schema.items)}`;
-      if (type === 'object' && isSchemaObject(schema.properties)) return `{${describeFields(schema).join(', ')}}`;
+      if (type === 'object' && isPlainObject(schema.properties)) return `{${describeFields(schema).join(', ')}}`;
       return String(type);
     })
     .join('|');
@@ -30,7 +27,7 @@ export function describeType(schema: unknown): string {
 
 /** `name: type` for each property, with `?` marking the optional ones. */
 function describeFields(schema: Schema): string[] {
-  const properties = isSchemaObject(schema.properties) ? schema.properties : {};
+  const properties = isPlainObject(schema.properties) ? schema.properties : {};
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);
   return Object.entries(properties).map(
     ([name, prop]) => `${name}${required.has(name) ? '' : '?'}: ${describeType(prop)}`,
@@ -40,9 +37,9 @@ function describeFields(schema: Schema): string[] {
 /** One tool as a signature line, plus an indented line per argument that has its own description. */
 export function describeTool(tool: ToolSpec): string {
   const lines = [`- ${tool.name}(${describeFields(tool.parameters).join(', ')}): ${tool.description}`];
-  const properties = isSchemaObject(tool.parameters.properties) ? tool.parameters.properties : {};
+  const properties = isPlainObject(tool.parameters.properties) ? tool.parameters.properties : {};
   for (const [name, prop] of Object.entries(properties)) {
-    if (isSchemaObject(prop) && typeof prop.description === 'string' && prop.description !== '') {
+    if (isPlainObject(prop) && typeof prop.description === 'string' && prop.description !== '') {
       lines.push(`    ${name}: ${prop.description}`);
     }
   }

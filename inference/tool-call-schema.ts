@@ -4,6 +4,7 @@ import type { GbnfJsonOneOfSchema } from 'node-llama-cpp';
 import { compileSchema, formatErrors } from '../schemas/registry.js';
 import type { JsonSchema, ToolCall, ToolSpec } from '../schemas/types.js';
 import { InvalidModelOutputError } from './engine.js';
+import { isPlainObject, preview } from './plain-values.js';
 
 type Schema = Record<string, unknown>;
 
@@ -18,10 +19,6 @@ const ANY_VALUE: Schema = {
 
 const GRAMMAR_STRING_FORMATS = new Set(['date-time', 'time', 'date']);
 
-function isSchemaObject(value: unknown): value is Schema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isPrimitive(value: unknown): value is string | number | boolean | null {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
@@ -33,7 +30,7 @@ function optionalNumbers(source: Schema, keys: string[]): Schema {
 }
 
 function objectForGrammar(schema: Schema): Schema {
-  const properties = isSchemaObject(schema.properties) ? schema.properties : {};
+  const properties = isPlainObject(schema.properties) ? schema.properties : {};
   const required = Array.isArray(schema.required)
     ? schema.required.filter((key): key is string => typeof key === 'string')
     : null;
@@ -46,7 +43,7 @@ function objectForGrammar(schema: Schema): Schema {
   const out: Schema = { type: 'object', properties: grammarProps };
   // Free-form maps (no declared properties) stay open; declared objects stay closed, which is always valid.
   if (Object.keys(properties).length === 0 && schema.additionalProperties !== false) {
-    out.additionalProperties = isSchemaObject(schema.additionalProperties)
+    out.additionalProperties = isPlainObject(schema.additionalProperties)
       ? toGrammarSchema(schema.additionalProperties)
       : true;
     Object.assign(out, optionalNumbers(schema, ['minProperties', 'maxProperties']));
@@ -56,7 +53,7 @@ function objectForGrammar(schema: Schema): Schema {
 
 function arrayForGrammar(schema: Schema): Schema {
   const out: Schema = { type: 'array', ...optionalNumbers(schema, ['minItems', 'maxItems']) };
-  if (isSchemaObject(schema.items)) out.items = toGrammarSchema(schema.items);
+  if (isPlainObject(schema.items)) out.items = toGrammarSchema(schema.items);
   if (Array.isArray(schema.prefixItems)) out.prefixItems = schema.prefixItems.map(toGrammarSchema);
   return out;
 }
@@ -88,7 +85,7 @@ function typeForGrammar(schema: Schema, type: unknown): Schema {
  * grammar is looser than the schema; parseToolCall checks the full schema afterwards.
  */
 export function toGrammarSchema(schema: unknown): Schema {
-  if (!isSchemaObject(schema)) return ANY_VALUE;
+  if (!isPlainObject(schema)) return ANY_VALUE;
   if ('const' in schema) return isPrimitive(schema.const) ? { const: schema.const } : ANY_VALUE;
   if (Array.isArray(schema.enum)) return schema.enum.every(isPrimitive) ? { enum: schema.enum } : ANY_VALUE;
   const alternatives = schema.oneOf ?? schema.anyOf;
@@ -98,7 +95,7 @@ export function toGrammarSchema(schema: unknown): Schema {
     ? schema.type
     : schema.type !== undefined
       ? [schema.type]
-      : isSchemaObject(schema.properties)
+      : isPlainObject(schema.properties)
         ? ['object']
         : schema.items !== undefined
           ? ['array']
@@ -127,10 +124,6 @@ export function buildToolCallSchema(tools: ToolSpec[]): GbnfJsonOneOfSchema {
   return { oneOf } as unknown as GbnfJsonOneOfSchema;
 }
 
-function preview(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text;
-}
-
 /**
  * Checks a decoded call against the offered tools: the name must be offered and the arguments must
  * satisfy that tool's parameter schema. `raw` is what the model said, kept on the error.
@@ -144,7 +137,7 @@ export function checkToolCall(name: unknown, args: unknown, tools: ToolSpec[], r
     const offered = tools.map((t) => t.name).join(', ');
     throw new InvalidModelOutputError(`unknown tool "${name}"; offered tools: ${offered}`, raw);
   }
-  if (!isSchemaObject(args)) {
+  if (!isPlainObject(args)) {
     throw new InvalidModelOutputError(`arguments for "${name}" must be a JSON object, got ${JSON.stringify(args) ?? 'nothing'}`, raw);
   }
   const validate = compileSchema(tool.parameters as JsonSchema);
@@ -169,7 +162,7 @@ export function parseToolCall(text: string, tools: ToolSpec[]): ToolCall {
       text,
     );
   }
-  if (!isSchemaObject(parsed)) {
+  if (!isPlainObject(parsed)) {
     throw new InvalidModelOutputError(`model output must be a JSON object {"tool", "arguments"}, got: ${preview(body)}`, text);
   }
   const extra = Object.keys(parsed).filter((key) => key !== 'tool' && key !== 'arguments');
