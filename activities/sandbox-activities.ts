@@ -1,82 +1,64 @@
-// Everything that touches a Docker host. These run on the host's own task queue (see host-queue-activities).
+// An episode's sandbox, step by step. These run on the host's own task queue (see host-queue-activities): the
+// container lives on one Docker host, so every step of an episode goes to the worker that owns it.
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
+import type { EnvironmentCatalog } from '../environments/catalog.js';
+import { ensureEnvironmentImage } from '../environments/image.js';
+import { probeTaskState, runToolCall, startTaskSandbox, type ProbeReading } from '../environments/task-sandbox.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
-import { ensureFamilyImage, probeArgv, toolArgv } from '../sandboxes/family-image.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
-import { SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
-import type { ToolCall, ToolResult } from '../schemas/types.js';
+import { SandboxError, SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
+import type { EnvironmentRef, TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
 
 export interface SandboxUpInput {
   /** Names the container: a retried sandboxUp replaces its earlier attempt's container instead of leaking it. */
   id: string;
-  family: string;
+  task: TaskSpec;
   /** The image the run's environment was built as; every host builds the same content-addressed tag. */
   image: string;
-  files: Record<string, string>;
   labels: Record<string, string>;
   limits: SandboxLimits;
 }
 
-export function createSandboxActivities(docker: Docker) {
-  const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
+const nonRetryable = (message: string) => ApplicationFailure.nonRetryable(message, 'SandboxError');
 
-  /** The family's image layer on this host, built on the base image when missing (cached by content hash). */
-  const ensureEnvironmentImage = async (family: string): Promise<string> => {
-    const base = baseImageTag();
-    const present = await docker
-      .getImage(base)
-      .inspect()
-      .then(() => true, () => false);
-    if (!present) {
-      throw ApplicationFailure.nonRetryable(
-        `sandbox base image ${base} is missing on this Docker host; run \`npm run setup\``,
-        'SandboxError',
-      );
+export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog) {
+  const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
+  const packageOf = (ref: EnvironmentRef) => {
+    try {
+      return catalog.resolve(ref);
+    } catch (error) {
+      throw nonRetryable((error as Error).message);
     }
-    return ensureFamilyImage(docker, family, base);
   };
 
   return {
-    ensureEnvironmentImage,
-
-    /** Starts the episode's sandbox; a host that has not built the environment yet builds it first. */
+    /** Starts the episode's sandbox with the task's initial state; a host without the image builds it first. */
     async sandboxUp(input: SandboxUpInput): Promise<string> {
-      const image = await ensureEnvironmentImage(input.family);
+      const pkg = packageOf(input.task.environment);
+      const image = await ensureEnvironmentImage(docker, pkg, baseImageTag());
       if (image !== input.image) {
-        throw ApplicationFailure.nonRetryable(
-          `this worker builds ${input.family} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`,
-          'SandboxError',
-        );
+        throw nonRetryable(`this worker builds ${pkg.name} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`);
       }
-      return manager(input.limits).create(image, input.labels, input.files, sandboxName(input.id));
+      try {
+        return await startTaskSandbox(manager(input.limits), pkg, image, input.task, input.labels, sandboxName(input.id));
+      } catch (error) {
+        if (error instanceof SandboxError) throw nonRetryable(error.message);
+        throw error;
+      }
     },
 
     /** Runs one tool call inside the container; a failing tool is a result the agent sees, not an error. */
-    async toolStep(containerId: string, family: string, call: ToolCall, limits: SandboxLimits): Promise<ToolResult> {
-      return manager(limits).exec(containerId, toolArgv(family, call));
+    async toolStep(containerId: string, ref: EnvironmentRef, call: ToolCall, limits: SandboxLimits): Promise<ToolResult> {
+      return runToolCall(manager(limits), packageOf(ref), containerId, call);
     },
 
-    /** Reads the sandbox's final state as JSON through the family's probe. */
-    async probeState(containerId: string, family: string, limits: SandboxLimits): Promise<unknown> {
-      // The probe's output is bounded by the probe itself; allow it more room than a tool's output.
-      const result = await manager(limits).exec(containerId, probeArgv(family), {
-        outputLimitBytes: Math.max(limits.outputLimitBytes, 256 * 1024),
-      });
-      if (result.exitCode !== 0 || result.truncated) {
-        throw ApplicationFailure.nonRetryable(
-          `probe of family ${family} failed (exit ${result.exitCode}${result.truncated ? ', output truncated' : ''}): ${result.output.slice(0, 500)}`,
-          'SandboxError',
-        );
-      }
-      try {
-        return JSON.parse(result.output);
-      } catch {
-        throw ApplicationFailure.nonRetryable(
-          `probe of family ${family} printed something that is not JSON: ${result.output.slice(0, 200)}`,
-          'SandboxError',
-        );
-      }
+    /**
+     * Reads the final state through the package's probe, once the agent's processes are gone. A probe that fails
+     * here fails the episode (what the agent left made it fail; the reference gate has shown the probe works).
+     */
+    async probeState(containerId: string, task: TaskSpec, limits: SandboxLimits): Promise<ProbeReading> {
+      return probeTaskState(manager(limits), packageOf(task.environment), containerId, task);
     },
 
     async sandboxDown(containerId: string): Promise<void> {

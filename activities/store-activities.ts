@@ -3,6 +3,7 @@
 import type { RunConfig } from '../config/run-config.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentSpec, EpisodeRecord, TaskResult, TaskSpec } from '../schemas/types.js';
+import type { GateOutcome } from '../verification/gates.js';
 
 export function createStoreActivities(store: Store) {
   return {
@@ -10,10 +11,13 @@ export function createStoreActivities(store: Store) {
       store.upsertRun({ id: runId, name: config.name, config });
     },
     async recordEnvironment(env: EnvironmentSpec): Promise<void> {
-      store.upsertEnvironment(env.family, env.image);
+      store.upsertEnvironment(env);
     },
     async recordTask(runId: string, task: TaskSpec): Promise<void> {
       store.upsertTask(runId, task);
+    },
+    async recordGates(_runId: string, taskId: string, outcomes: GateOutcome[]): Promise<void> {
+      store.saveGates(taskId, outcomes);
     },
     async recordEpisode(episode: EpisodeRecord): Promise<void> {
       store.saveEpisode(episode);

@@ -3,7 +3,9 @@
 // Both run the same `files` tool call on the same engine in the same process; the ratio is what matters.
 // Run: npm run bench (needs the Docker engine and the base image: npm run setup).
 import { performance } from 'node:perf_hooks';
-import { ensureFamilyImage, toolArgv } from '../sandboxes/family-image.js';
+import { EnvironmentCatalog } from '../environments/catalog.js';
+import { ensureEnvironmentImage } from '../environments/image.js';
+import { toolArgv } from '../environments/layout.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../sandboxes/docker-client.js';
 import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
@@ -22,9 +24,10 @@ function summarize(samples: number[]) {
 async function main(): Promise<void> {
   const docker = connectDocker();
   await pingDocker(docker);
-  const image = await ensureFamilyImage(docker, 'files', baseImageTag());
+  const pkg = new EnvironmentCatalog().get('files');
+  const image = await ensureEnvironmentImage(docker, pkg, baseImageTag());
   const sandboxes = new SandboxManager(docker, DEFAULT_LIMITS);
-  const argv = toolArgv('files', call);
+  const argv = toolArgv('files', pkg.tools.find((t) => t.name === call.name)!.argv, call);
 
   const expectOk = (exitCode: number, what: string) => {
     if (exitCode !== 0) throw new Error(`${what}: tool call exited ${exitCode}`);
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();
-      expectOk((await sandboxes.exec(id, argv)).exitCode, 'exec into episode sandbox');
+      expectOk((await sandboxes.toolCall(id, argv)).exitCode, 'exec into episode sandbox');
       reused.push(performance.now() - t);
     }
   } finally {
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     const one = await sandboxes.create(image, labels, {});
     try {
-      expectOk((await sandboxes.exec(one, argv)).exitCode, 'exec into fresh sandbox');
+      expectOk((await sandboxes.toolCall(one, argv)).exitCode, 'exec into fresh sandbox');
     } finally {
       await sandboxes.remove(one);
     }

@@ -3,7 +3,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/load-config.js';
+import { EnvironmentError } from '../environments/package.js';
 import { failureMessage } from '../workflows/failure-message.js';
+import { envsCommand } from './commands/envs.js';
 import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -13,6 +15,7 @@ try {
   await yargs(hideBin(process.argv))
     .scriptName('tasksynth')
     .command(runCommand)
+    .command(envsCommand)
     .command(exportCommand)
     .command(workerCommand)
     .command(replayCommand)
@@ -25,7 +28,7 @@ try {
     })
     .parseAsync();
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EnvironmentError) {
     console.error(error.message);
     process.exit(error.exitCode);
   }

@@ -1,12 +1,15 @@
-// A run's id is its name plus a hash of its whole configuration and the model that answers: the same config
-// and model name the same run (so a restarted command attaches to it and store writes stay idempotent); a
+// A run's id is its name plus a hash of its whole configuration, the environment package's content and the model
+// that answers: the same config, package and model name the same run (so a restarted command attaches to it and store writes stay idempotent); a
 // changed config, or another model, names a new one.
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import type { RunConfig } from '../config/run-config.js';
 
-export function runIdFor(config: RunConfig, engineFingerprint: string): string {
-  const hash = createHash('sha256').update(`${stableStringify(config)}\n${engineFingerprint}`).digest('hex').slice(0, 8);
+export function runIdFor(config: RunConfig, engineFingerprint: string, environmentHash: string): string {
+  const hash = createHash('sha256')
+    .update(`${stableStringify(config)}\n${engineFingerprint}\n${environmentHash}`)
+    .digest('hex')
+    .slice(0, 8);
   return `${config.name}-${hash}`;
 }
 

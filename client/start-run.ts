@@ -1,6 +1,7 @@
 // Starts a synthesis run (or attaches to the one already running under the same id) and watches its progress.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { sandboxLimitsOf, type RunConfig } from '../config/run-config.js';
+import type { EnvironmentRef } from '../schemas/types.js';
 import { modelQueueName, storeQueueName } from '../worker/queue-names.js';
 import { progressQuery, type RunProgress } from '../workflows/messages.js';
 import type { synthesisRun, SynthesisRunResult } from '../workflows/synthesis-run.js';
@@ -8,13 +9,13 @@ import { runWorkflowId } from './run-id.js';
 
 export async function startSynthesisRun(
   client: Client,
-  opts: { runId: string; config: RunConfig; taskQueue: string; engineFingerprint: string },
+  opts: { runId: string; config: RunConfig; environment: EnvironmentRef; taskQueue: string; engineFingerprint: string },
 ): Promise<WorkflowHandle<typeof synthesisRun>> {
   const queues = { model: modelQueueName(opts.taskQueue, opts.engineFingerprint), store: storeQueueName(opts.taskQueue) };
   return client.workflow.start<typeof synthesisRun>('synthesisRun', {
     taskQueue: opts.taskQueue,
     workflowId: runWorkflowId(opts.runId),
-    args: [{ runId: opts.runId, config: opts.config, limits: sandboxLimitsOf(opts.config.sandbox), queues }],
+    args: [{ runId: opts.runId, config: opts.config, environment: opts.environment, limits: sandboxLimitsOf(opts.config.sandbox), queues }],
     // A crashed command that is run again resumes the same workflow instead of starting a second one.
     workflowIdConflictPolicy: 'USE_EXISTING',
   });

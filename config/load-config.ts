@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { getFamily } from '../families/index.js';
+import { EnvironmentCatalog } from '../environments/catalog.js';
+import { EnvironmentError } from '../environments/package.js';
 import { schemaId, validateWith } from '../schemas/registry.js';
 import type { RunConfig } from './run-config.js';
 
@@ -22,7 +23,11 @@ export function parseConfigText(text: string, file: string): unknown {
   return doc.toJS();
 }
 
-export function validateConfig(value: unknown, file: string): RunConfig {
+/**
+ * Validates and fills defaults. `environments` paths are read relative to `baseDir` (the config file's folder);
+ * the packages they hold, and the built-in ones, must load, and `family` must name one of them.
+ */
+export function validateConfig(value: unknown, file: string, baseDir = process.cwd(), extraEnvDirs: string[] = []): RunConfig {
   // The registry's Ajv fills schema defaults in place; validate a copy so the caller's value stays as written.
   const config = structuredClone(value);
   const problems = validateWith(schemaId('config'), config);
@@ -32,22 +37,35 @@ export function validateConfig(value: unknown, file: string): RunConfig {
   if (cfg.acceptance.minPassRate > cfg.acceptance.maxPassRate) {
     rules.push('/acceptance/minPassRate must not exceed /acceptance/maxPassRate');
   }
-  const family = getFamily(cfg.family);
-  cfg.tiers.forEach((tier, i) => {
-    if (tier > family.maxTier) rules.push(`/tiers/${i} family ${family.name} has tiers 0..${family.maxTier}, not ${tier}`);
-  });
+  cfg.environments = [...new Set([...cfg.environments.map((dir) => resolve(baseDir, dir)), ...extraEnvDirs.map((d) => resolve(d))])];
+  let catalog: EnvironmentCatalog;
+  try {
+    catalog = new EnvironmentCatalog(cfg.environments);
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw new ConfigError(file, [`/environments: ${error.message}`]);
+    throw new ConfigError(file, [`/environments: ${(error as Error).message}`]);
+  }
+  if (!catalog.names().includes(cfg.family)) {
+    rules.push(`/family "${cfg.family}" is not an environment package here (known: ${catalog.names().join(', ')})`);
+  } else {
+    const pkg = catalog.get(cfg.family);
+    cfg.tiers.forEach((tier, i) => {
+      if (tier > pkg.maxTier) rules.push(`/tiers/${i} environment ${pkg.name} has tiers 0..${pkg.maxTier}, not ${tier}`);
+    });
+  }
   if (rules.length > 0) throw new ConfigError(file, rules);
   return cfg;
 }
 
-export function loadConfig(file: string): RunConfig {
+/** Reads, validates and completes a config file; `extraEnvDirs` (--env-dir) join its `environments`. */
+export function loadConfig(file: string, extraEnvDirs: string[] = []): RunConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(file, [`cannot read file: ${(error as Error).message}`]);
   }
-  const config = validateConfig(parseConfigText(text, file), file);
+  const config = validateConfig(parseConfigText(text, file), file, dirname(file), extraEnvDirs);
   if (config.model.path !== undefined) {
     // A model path in a config file is read relative to that file, like every path a config names.
     config.model.path = resolve(dirname(file), config.model.path);

@@ -79,6 +79,28 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'environment packages and gates',
+    sql: `
+      -- The package each environment image was built from, and the package hash of every task.
+      ALTER TABLE environments ADD COLUMN version TEXT;
+      ALTER TABLE environments ADD COLUMN package_hash TEXT;
+      ALTER TABLE tasks ADD COLUMN environment_hash TEXT;
+
+      -- One row per gate rollout of a task (reference, ablations, null, random, mutants, guess).
+      CREATE TABLE gates (
+        task_id   TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        name      TEXT NOT NULL,
+        gate      TEXT NOT NULL CHECK (gate IN ('reference', 'ablation', 'null', 'random', 'mutant', 'guess')),
+        must_pass INTEGER NOT NULL CHECK (must_pass IN (0, 1)),
+        passed    INTEGER NOT NULL CHECK (passed IN (0, 1)),
+        detail    TEXT NOT NULL,
+        steps     INTEGER NOT NULL,
+        PRIMARY KEY (task_id, name)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */

@@ -3,8 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { GateOutcome } from '../verification/gates.js';
 import type {
   ChatMessage,
+  EnvironmentSpec,
   EpisodeRecord,
   Outcome,
   Policy,
@@ -99,11 +101,15 @@ function prepareStatements(db: Database.Database) {
         status = 'running', finished_at = NULL`),
     finishRun: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
-    upsertEnvironment: db.prepare(`INSERT INTO environments (id, family, image, created_at)
-      VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+    upsertEnvironment: db.prepare(`INSERT INTO environments (id, family, image, created_at, version, package_hash)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+    deleteGates: db.prepare('DELETE FROM gates WHERE task_id = ?'),
+    insertGate: db.prepare(`INSERT INTO gates (task_id, name, gate, must_pass, passed, detail, steps)
+      VALUES (@taskId, @name, @gate, @mustPass, @passed, @detail, @steps)`),
+    listGates: db.prepare('SELECT * FROM gates WHERE task_id = ? ORDER BY rowid'),
     // A task re-upserted unchanged keeps its result; one that moved run or changed spec starts over.
-    upsertTask: db.prepare(`INSERT INTO tasks (id, run_id, family, tier, seed, idx, spec_json)
-      VALUES (@id, @runId, @family, @tier, @seed, @idx, @spec)
+    upsertTask: db.prepare(`INSERT INTO tasks (id, run_id, family, tier, seed, idx, spec_json, environment_hash)
+      VALUES (@id, @runId, @family, @tier, @seed, @idx, @spec, @environmentHash)
       ON CONFLICT (id) DO UPDATE SET
         status    = CASE WHEN tasks.run_id = excluded.run_id AND tasks.spec_json = excluded.spec_json
                          THEN tasks.status ELSE 'pending' END,
@@ -112,7 +118,7 @@ function prepareStatements(db: Database.Database) {
         reason    = CASE WHEN tasks.run_id = excluded.run_id AND tasks.spec_json = excluded.spec_json
                          THEN tasks.reason ELSE NULL END,
         run_id = excluded.run_id, family = excluded.family, tier = excluded.tier, seed = excluded.seed,
-        idx = excluded.idx, spec_json = excluded.spec_json`),
+        idx = excluded.idx, spec_json = excluded.spec_json, environment_hash = excluded.environment_hash`),
     saveTaskResult: db.prepare(
       'UPDATE tasks SET status = @status, pass_rate = @passRate, reason = @reason WHERE id = @id AND run_id = @runId',
     ),
@@ -206,11 +212,38 @@ export class Store {
     };
   }
 
-  /** Records an environment image; returns its id. */
-  upsertEnvironment(family: string, image: string): string {
-    const id = environmentId(family, image);
-    this.stmt.upsertEnvironment.run(id, family, image, this.now());
+  /** Records an environment image and the package it was built from; returns its id. */
+  upsertEnvironment(env: EnvironmentSpec): string {
+    const id = environmentId(env.environment.name, env.image);
+    this.stmt.upsertEnvironment.run(id, env.environment.name, env.image, this.now(), env.environment.version, env.environment.hash);
     return id;
+  }
+
+  /** Replaces a task's gate outcomes (a retried write leaves one set). */
+  saveGates(taskId: string, outcomes: GateOutcome[]): void {
+    this.withContext(`saveGates ${taskId}`, () =>
+      this.db.transaction(() => {
+        this.stmt.deleteGates.run(taskId);
+        for (const o of outcomes) {
+          this.stmt.insertGate.run({
+            taskId,
+            name: o.name,
+            gate: o.gate,
+            mustPass: o.mustPass ? 1 : 0,
+            passed: o.passed ? 1 : 0,
+            detail: o.detail,
+            steps: o.steps,
+          });
+        }
+      })(),
+    );
+  }
+
+  listGates(taskId: string): GateOutcome[] {
+    const rows = this.stmt.listGates.all(taskId) as Array<{
+      name: string; gate: GateOutcome['gate']; must_pass: number; passed: number; detail: string; steps: number;
+    }>;
+    return rows.map((r) => ({ gate: r.gate, name: r.name, mustPass: r.must_pass === 1, passed: r.passed === 1, detail: r.detail, steps: r.steps }));
   }
 
   upsertTask(runId: string, task: TaskSpec): void {
@@ -223,6 +256,7 @@ export class Store {
         seed: task.seed,
         idx: task.index,
         spec: JSON.stringify(task),
+        environmentHash: task.environment.hash,
       }),
     );
   }

@@ -26,15 +26,32 @@ export const LABEL_TASK = 'tasksynth.task';
 export const LABEL_EPISODE = 'tasksynth.episode';
 export const LABEL_FAMILY = 'tasksynth.family';
 
+/** The agent: every tool call runs as this uid, and only /work is writable to it. */
 export const SANDBOX_UID = 1000;
 export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_UID}`;
+/**
+ * The verifier: setup, probe and generator run as this uid, and so does the container's idle keeper, so the agent
+ * can signal none of them and read none of the verifier's files (mode 0700).
+ */
+export const VERIFIER_UID = 1001;
+export const VERIFIER_USER = `${VERIFIER_UID}:${VERIFIER_UID}`;
+export type SandboxUser = 'agent' | 'verifier';
+export const userOf = (who: SandboxUser) => (who === 'agent' ? SANDBOX_USER : VERIFIER_USER);
+
 export const WORK_DIR = '/work';
-/** Size cap of the /work tmpfs; its pages count against the container's memory limit too. */
+/** The verifier's own scratch space (setup builds the initial state here), invisible to the agent. */
+export const VERIFIER_DIR = '/verifier';
+/** Size cap of each tmpfs; their pages count against the container's memory limit too. */
 export const WORK_TMPFS_MB = 64;
 
 /** tmpfs options for /work: owned by the agent, noexec so no dropped binary can run, capped. */
 export function workTmpfsOptions(): string {
   return `rw,noexec,nosuid,nodev,size=${WORK_TMPFS_MB}m,uid=${SANDBOX_UID},gid=${SANDBOX_UID},mode=0755`;
+}
+
+/** tmpfs options for the verifier's scratch space: its uid only (0700). */
+export function verifierTmpfsOptions(): string {
+  return `rw,noexec,nosuid,nodev,size=${WORK_TMPFS_MB}m,uid=${VERIFIER_UID},gid=${VERIFIER_UID},mode=0700`;
 }
 
 export function hardenedContainerConfig(opts: {
@@ -49,7 +66,8 @@ export function hardenedContainerConfig(opts: {
     Image: opts.image,
     // Idle keeper; tools run as execs. Init (docker-init) reaps the zombies they leave.
     Cmd: ['sleep', 'infinity'],
-    User: SANDBOX_USER,
+    // The keeper runs as the verifier: the agent's "kill every process I may signal" after each call spares it.
+    User: VERIFIER_USER,
     WorkingDir: WORK_DIR,
     Hostname: 'sandbox',
     // Managed label last so a caller cannot unset it.
@@ -67,8 +85,8 @@ export function hardenedContainerConfig(opts: {
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
       ReadonlyRootfs: true,
-      // The only writable place; no /dev/shm either (IpcMode none).
-      Tmpfs: { [WORK_DIR]: workTmpfsOptions() },
+      // The only writable places (the agent's and the verifier's); no /dev/shm either (IpcMode none).
+      Tmpfs: { [WORK_DIR]: workTmpfsOptions(), [VERIFIER_DIR]: verifierTmpfsOptions() },
       IpcMode: 'none',
       PidsLimit: limits.pidsLimit,
       Memory: memoryBytes,

@@ -1,126 +1,40 @@
-// Sandbox lifecycle: create a hardened container, seed /work, run tools in it, remove it.
+// Sandbox lifecycle: create a hardened container, build its initial state, run the agent's tools in it, stop every
+// process the agent left before anything is read back, read the state as the verifier, remove it.
 import { createHash } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import tar from 'tar-stream';
 import type { ToolResult } from '../schemas/types.js';
-import {
-  LABEL_MANAGED,
-  SANDBOX_USER,
-  WORK_DIR,
-  hardenedContainerConfig,
-  type SandboxLimits,
-} from './profile.js';
+import { composeOutput, runExec, type RawRun } from './exec.js';
+import { hardenedContainerConfig, LABEL_MANAGED, VERIFIER_DIR, WORK_DIR, type SandboxLimits, type SandboxUser } from './profile.js';
+import { tarBuffer, tarEntriesFor } from './tar-files.js';
 
-/** Put between stdout and stderr in a failed tool's output. */
-export const STDERR_MARKER = '\n--- stderr ---\n';
-/** Extra wait on the host beyond the in-container timeout before giving up on an exec. */
-export const HOST_GRACE_MS = 5_000;
+export { HOST_GRACE_MS, STDERR_MARKER, utf8Prefix } from './exec.js';
+export { tarEntriesFor, type TarEntry } from './tar-files.js';
+
 /** Exit status of a command killed by `timeout -s KILL` (128 + SIGKILL). */
 const KILLED_STATUS = 137;
-
-export type TarEntry = { name: string; type: 'directory' } | { name: string; type: 'file'; content: Buffer };
+/** The verifier runtime's exit status for "agent processes are still running" (run_verifier.py). */
+const AGENT_STILL_RUNNING = 3;
+const REAP_ATTEMPTS = 5;
+/** The most initial state a setup may build (the size of /work). */
+const SETUP_STATE_LIMIT = 64 * 1024 * 1024;
 
 /**
- * The tar entries that put `files` (relative path -> text) under /work, parents first.
- * Throws on a path that could land outside /work or is not in plain form.
+ * Shell that stops every process the agent may signal except itself: kill(-1) reaches all of them in one
+ * system call, setsid or not; it repeats until none is left (zombies await their reaping by init).
  */
-export function tarEntriesFor(files: Record<string, string>): TarEntry[] {
-  const dirs = new Set<string>();
-  const names = Object.keys(files).sort();
-  for (const name of names) {
-    checkRelativePath(name);
-    const parts = name.split('/');
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
-  }
-  for (const name of names) {
-    if (dirs.has(name)) throw new Error(`Invalid sandbox file path "${name}": it is also a directory of another file`);
-  }
-  const entries: TarEntry[] = [...dirs].sort().map((name) => ({ name, type: 'directory' as const }));
-  for (const name of names) entries.push({ name, type: 'file', content: Buffer.from(files[name] ?? '', 'utf8') });
-  return entries;
+const KILL_AGENT_PROCESSES = 'i=0; while kill -9 -1 2>/dev/null && [ $i -lt 50 ]; do i=$((i+1)); sleep 0.02; done';
+
+export class SandboxError extends Error {
+  override readonly name = 'SandboxError';
 }
 
-function checkRelativePath(name: string): void {
-  const bad = (why: string): never => {
-    throw new Error(`Invalid sandbox file path ${JSON.stringify(name)}: ${why}`);
-  };
-  if (name.length === 0) bad('empty');
-  if (/[\u0000-\u001f]/.test(name)) bad('control characters are not allowed');
-  if (name.startsWith('/')) bad('absolute paths are not allowed; give a path relative to /work');
-  for (const part of name.split('/')) {
-    if (part === '..') bad('".." is not allowed');
-    if (part === '.' || part === '') bad('use a plain relative path (no "." parts, no empty parts, no trailing "/")');
-  }
+export interface ExecOptions {
+  user?: SandboxUser;
+  workingDir?: string;
+  timeoutMs?: number;
+  outputLimitBytes?: number;
+  stdin?: string | Buffer;
 }
-
-async function tarBuffer(entries: TarEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const mtime = new Date();
-  for (const e of entries) {
-    if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', mode: 0o755, mtime });
-    else pack.entry({ name: e.name, type: 'file', mode: 0o644, mtime }, e.content);
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Keeps the first `limit` bytes written and counts the rest. */
-class CappedSink extends Writable {
-  private readonly chunks: Buffer[] = [];
-  kept = 0;
-  total = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.total += chunk.length;
-    const room = this.limit - this.kept;
-    if (room > 0) {
-      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-      this.chunks.push(part);
-      this.kept += part.length;
-    }
-    done();
-  }
-
-  get truncated(): boolean {
-    return this.total > this.kept;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
-
-/** The longest prefix of `buf` of at most `max` bytes that does not split a UTF-8 character. */
-export function utf8Prefix(buf: Buffer, max: number): Buffer {
-  if (buf.length <= max) return buf;
-  let end = Math.max(0, max);
-  // Step back over continuation bytes to the lead byte, then drop that incomplete character.
-  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end);
-}
-
-interface RawRun {
-  exitCode: number;
-  stdout: CappedSink;
-  stderr: CappedSink;
-  hostTimedOut: boolean;
-  durationMs: number;
-}
-
-function statusCodeOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class SandboxManager {
   constructor(
@@ -133,7 +47,7 @@ export class SandboxManager {
    * failure. With a `name`, a container of that name left by an earlier attempt (a worker that died mid-create)
    * is replaced, so retrying the same sandbox never leaks one.
    */
-  async create(image: string, labels: Record<string, string>, files: Record<string, string>, name?: string): Promise<string> {
+  async create(image: string, labels: Record<string, string>, files: Record<string, string> = {}, name?: string): Promise<string> {
     // Validate before anything exists, so a bad path costs no container.
     const entries = tarEntriesFor(files);
     const config = hardenedContainerConfig({ image, labels, limits: this.limits, name });
@@ -144,7 +58,7 @@ export class SandboxManager {
     });
     try {
       await container.start();
-      if (entries.length > 0) await this.writeFiles(container.id, entries);
+      if (entries.length > 0) await this.untarIntoWork(container.id, await tarBuffer(entries));
       return container.id;
     } catch (err) {
       await this.remove(container.id).catch(() => undefined);
@@ -153,36 +67,97 @@ export class SandboxManager {
   }
 
   /** putArchive cannot write into a tmpfs on a read-only rootfs, so the agent user untars from stdin. */
-  private async writeFiles(id: string, entries: TarEntry[]): Promise<void> {
-    const archive = await tarBuffer(entries);
+  private async untarIntoWork(id: string, archive: Buffer): Promise<void> {
     const fail = (why: string): never => {
       throw new Error(`Writing files into sandbox ${id.slice(0, 12)} failed: ${why}`);
     };
     const untar = this.timeoutWrapped(['tar', '-x', '-f', '-', '-C', WORK_DIR], this.limits.timeoutMs);
-    const run = await this.run(id, untar, { stdin: archive, timeoutMs: this.limits.timeoutMs, outputLimitBytes: 4096 }).catch(
-      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+    const run = await this.raw(id, untar, { user: 'agent', stdin: archive, outputLimitBytes: 4096 }).catch((err: unknown) =>
+      fail(err instanceof Error ? err.message : String(err)),
     );
     if (run.hostTimedOut) fail('timed out');
     if (run.exitCode !== 0) fail(run.stderr.bytes().toString('utf8').trim() || `exit code ${run.exitCode}`);
   }
 
   /**
-   * Runs argv (no shell unless argv asks for one) as the agent user in /work.
+   * Builds the initial state: `setupArgv` runs as the verifier and writes it under `dir` (in the verifier's own
+   * tmpfs, with `request` plus {out: dir} on stdin); the tree is then handed to the agent's /work as a tar stream,
+   * so large state never travels through workflow payloads. A failing setup is the package's fault: SandboxError.
+   */
+  async setup(id: string, setupArgv: string[], request: Record<string, unknown>): Promise<void> {
+    const out = `${VERIFIER_DIR}/state`;
+    const script = `mkdir -p ${out} && "$@" 1>&2 && tar -c -f - -C ${out} .`;
+    const run = await this.raw(id, ['sh', '-c', script, 'setup', ...setupArgv], {
+      user: 'verifier',
+      stdin: Buffer.from(JSON.stringify({ ...request, out })),
+      outputLimitBytes: SETUP_STATE_LIMIT,
+    });
+    if (run.hostTimedOut || run.exitCode !== 0 || run.stdout.truncated) {
+      const why = run.hostTimedOut ? 'timed out' : run.stdout.truncated ? `state larger than ${SETUP_STATE_LIMIT} bytes` : `exit ${run.exitCode}`;
+      throw new SandboxError(`setup failed (${why}): ${run.stderr.bytes().toString('utf8').trim().slice(-800)}`);
+    }
+    await this.untarIntoWork(id, run.stdout.bytes());
+  }
+
+  /**
+   * Runs argv (no shell unless argv asks for one) in /work, as the agent unless told otherwise.
    * Output is stdout, plus stderr after STDERR_MARKER when the exit code is not 0, capped at the output limit.
    */
-  async exec(
-    id: string,
-    argv: string[],
-    opts: { timeoutMs?: number; outputLimitBytes?: number; stdin?: string } = {},
-  ): Promise<ToolResult> {
+  async exec(id: string, argv: string[], opts: ExecOptions = {}): Promise<ToolResult> {
     if (argv.length === 0) throw new Error('exec needs a command (argv is empty)');
     const timeoutMs = opts.timeoutMs ?? this.limits.timeoutMs;
-    const limit = opts.outputLimitBytes ?? this.limits.outputLimitBytes;
-    const run = await this.run(id, this.timeoutWrapped(argv, timeoutMs), {
-      stdin: opts.stdin === undefined ? undefined : Buffer.from(opts.stdin, 'utf8'),
-      timeoutMs,
-      outputLimitBytes: limit,
+    return this.result(await this.raw(id, this.timeoutWrapped(argv, timeoutMs), { ...opts, user: opts.user ?? 'agent' }), timeoutMs, opts);
+  }
+
+  /**
+   * One tool call of the agent: argv runs as the agent, killed with its whole process group at the timeout; then
+   * every process the agent still has is killed too (setsid or not), so nothing outlives its tool call.
+   */
+  async toolCall(id: string, argv: string[], opts: Omit<ExecOptions, 'user'> = {}): Promise<ToolResult> {
+    if (argv.length === 0) throw new Error('a tool call needs a command (argv is empty)');
+    const timeoutMs = opts.timeoutMs ?? this.limits.timeoutMs;
+    const seconds = Math.max(1, Math.round(timeoutMs)) / 1000;
+    const script = `timeout -s KILL ${seconds} "$@"; rc=$?; ${KILL_AGENT_PROCESSES}; exit $rc`;
+    const run = await this.raw(id, ['sh', '-c', script, 'tool', ...argv], { ...opts, user: 'agent' });
+    return this.result(run, timeoutMs, opts);
+  }
+
+  /** Kills every process of the agent's uid (the container's keeper runs as the verifier and stays). */
+  async stopAgentProcesses(id: string): Promise<void> {
+    await this.raw(id, ['sh', '-c', KILL_AGENT_PROCESSES], { user: 'agent', outputLimitBytes: 1024 });
+  }
+
+  /**
+   * Reads the final state: stops the agent's processes, then runs `probeArgv` as the verifier, which refuses to
+   * start while any agent process is left (the stop is retried then). Returns the raw result; the caller parses.
+   */
+  async probe(id: string, probeArgv: string[], request: Record<string, unknown>, outputLimitBytes: number): Promise<ToolResult> {
+    let result: ToolResult | undefined;
+    for (let attempt = 0; attempt < REAP_ATTEMPTS; attempt++) {
+      await this.stopAgentProcesses(id);
+      result = await this.exec(id, probeArgv, {
+        user: 'verifier',
+        workingDir: '/',
+        stdin: JSON.stringify({ ...request, root: WORK_DIR }),
+        outputLimitBytes,
+      });
+      if (result.exitCode !== AGENT_STILL_RUNNING) return result;
+    }
+    return result!;
+  }
+
+  private raw(id: string, cmd: string[], opts: ExecOptions & { user: SandboxUser; outputLimitBytes?: number }): Promise<RawRun> {
+    return runExec(this.docker, id, cmd, {
+      user: opts.user,
+      workingDir: opts.workingDir,
+      stdin: typeof opts.stdin === 'string' ? Buffer.from(opts.stdin, 'utf8') : opts.stdin,
+      timeoutMs: opts.timeoutMs ?? this.limits.timeoutMs,
+      outputLimitBytes: opts.outputLimitBytes ?? this.limits.outputLimitBytes,
     });
+  }
+
+  private result(run: RawRun, timeoutMs: number, opts: ExecOptions): ToolResult {
+    const limit = opts.outputLimitBytes ?? this.limits.outputLimitBytes;
     const timedOut = run.hostTimedOut || (run.exitCode === KILLED_STATUS && run.durationMs >= timeoutMs);
     const { output, truncated } = composeOutput(run, limit);
     return { exitCode: run.exitCode, output, truncated, timedOut, durationMs: Math.round(run.durationMs) };
@@ -192,66 +167,6 @@ export class SandboxManager {
   private timeoutWrapped(argv: string[], timeoutMs: number): string[] {
     const seconds = Math.max(1, Math.round(timeoutMs)) / 1000;
     return ['timeout', '-s', 'KILL', String(seconds), ...argv];
-  }
-
-  private async run(
-    id: string,
-    cmd: string[],
-    opts: { stdin?: Buffer; timeoutMs: number; outputLimitBytes: number },
-  ): Promise<RawRun> {
-    const started = performance.now();
-    const exec = await this.docker.getContainer(id).exec({
-      Cmd: cmd,
-      User: SANDBOX_USER,
-      WorkingDir: WORK_DIR,
-      AttachStdin: opts.stdin !== undefined,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      Privileged: false,
-    });
-    const stream = (await exec.start({ hijack: true, stdin: opts.stdin !== undefined })) as Duplex;
-    const stdout = new CappedSink(opts.outputLimitBytes);
-    const stderr = new CappedSink(opts.outputLimitBytes);
-    this.docker.modem.demuxStream(stream, stdout, stderr);
-
-    let hostTimedOut = false;
-    let streamError: Error | undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        // The daemon or the command is stuck past the inner timeout: stop waiting.
-        hostTimedOut = true;
-        stream.destroy();
-        resolve();
-      }, opts.timeoutMs + HOST_GRACE_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      stream.once('end', finish);
-      stream.once('close', finish);
-      // E.g. EPIPE when the command exits without reading all its input; the exit code below decides.
-      stream.on('error', (err: Error) => {
-        streamError ??= err;
-      });
-      // Half-close after writing so the command sees end of input.
-      if (opts.stdin !== undefined) stream.end(opts.stdin);
-    });
-
-    let exitCode = -1;
-    if (!hostTimedOut) {
-      // The stream can end a moment before the daemon records the exit code.
-      for (let i = 0; i < 200; i++) {
-        const info = await exec.inspect();
-        if (!info.Running && info.ExitCode !== null) {
-          exitCode = info.ExitCode;
-          break;
-        }
-        await sleep(10);
-      }
-      if (exitCode === -1 && streamError) throw streamError;
-    }
-    return { exitCode, stdout, stderr, hostTimedOut, durationMs: performance.now() - started };
   }
 
   /** Force-removes a container; one that is already gone is fine. */
@@ -285,22 +200,9 @@ export class SandboxManager {
   }
 }
 
-/** stdout, and on failure stderr after the marker; stderr keeps at least half the budget so the error stays visible. */
-function composeOutput(run: RawRun, limit: number): { output: string; truncated: boolean } {
-  const out = run.stdout.bytes();
-  const err = run.stderr.bytes();
-  let truncated = run.stdout.truncated;
-  if (run.exitCode === 0 || run.stderr.total === 0) {
-    return { output: utf8Prefix(out, limit).toString('utf8'), truncated };
-  }
-  truncated ||= run.stderr.truncated;
-  const marker = Buffer.from(STDERR_MARKER, 'utf8');
-  const errPart = utf8Prefix(err, Math.max(Math.floor(limit / 2), limit - marker.length - out.length));
-  const outPart = utf8Prefix(out, Math.max(0, limit - marker.length - errPart.length));
-  if (errPart.length < err.length || outPart.length < out.length) truncated = true;
-  const joined = utf8Prefix(Buffer.concat([outPart, marker, errPart]), limit);
-  if (joined.length < outPart.length + marker.length + errPart.length) truncated = true;
-  return { output: joined.toString('utf8'), truncated };
+function statusCodeOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
 }
 
 /** A Docker container name for a sandbox id (any string): readable, valid, and unique by a hash of the id. */

@@ -20,29 +20,54 @@ export interface ToolCall {
 /** The name of the tool that ends an episode; its arguments are the agent's submission. */
 export const SUBMIT_TOOL = 'submit';
 
-/** One synthesized task: hard to solve, easy to verify. */
+/** Which package a task came from: name, version and content hash (which names its image layer). */
+export interface EnvironmentRef {
+  name: string;
+  version: string;
+  hash: string;
+}
+
+/** A variant of the reference solution that breaks one of the task's requirements: it must fail. */
+export interface Mutant {
+  name: string;
+  calls: ToolCall[];
+}
+
+/** An answer task's answer space: the answers a guess would pick from, given what the tools list. */
+export interface GuessSpace {
+  /** The submit argument that holds the answer. */
+  field: string;
+  candidates: string[];
+}
+
+/** One synthesized task: hard to solve, easy to verify. Its initial state is built in the sandbox by setup. */
 export interface TaskSpec {
-  /** Deterministic id: family, tier, seed and index. */
+  /** Deterministic id: run, environment, tier, seed and index. */
   id: string;
+  /** The environment's name (kept as `family` in the store and the summaries). */
   family: string;
+  environment: EnvironmentRef;
   tier: number;
   seed: number;
   index: number;
   /** Instruction shown to the agent. */
   prompt: string;
+  /** The tools offered, the submit tool last. */
   tools: ToolSpec[];
-  /** Files placed in the sandbox work directory before the episode starts (relative path -> text). */
-  files: Record<string, string>;
+  /** Tools that change the state the verifier reads (the gates drop each such reference step in turn). */
+  mutatingTools: string[];
   /** A known solution: tool calls that end with a submit call. */
   reference: ToolCall[];
   /** JSON Schema over the Outcome ({ submitted, state }); a valid outcome is a solved task. */
   outcomeSchema: JsonSchema;
+  mutants: Mutant[];
+  guess: GuessSpace | null;
 }
 
-/** An environment: the family's image layer that tasks run in. */
+/** An environment: a package built as an image layer that tasks run in. */
 export interface EnvironmentSpec {
-  family: string;
-  /** Docker image tag, content-addressed by the recipe. */
+  environment: EnvironmentRef;
+  /** Docker image tag, content-addressed by the package, the runtime and the base image. */
   image: string;
 }
 

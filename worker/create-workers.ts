@@ -1,5 +1,6 @@
 // A tasksynth worker process runs up to four Temporal workers over one connection, one per kind of work:
-// - the run's task queue: workflows, task generation and verification;
+// - the run's task queue: workflows, verification, and the Docker work any host can do (image builds, task
+//   generation, gate rollouts);
 // - this Docker host's queue: sandbox activities (a container lives on one host);
 // - the model's queue: model calls, served only by processes that loaded that model;
 // - the store queue: SQLite writes, served only by the process that owns the database.
@@ -7,12 +8,14 @@
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import type Docker from 'dockerode';
+import { createEnvironmentActivities } from '../activities/environment-activities.js';
 import { createHostQueueActivities } from '../activities/host-queue-activities.js';
 import { createModelActivities } from '../activities/model-activities.js';
 import { createSandboxActivities } from '../activities/sandbox-activities.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
+import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 import type { EngineProvider } from './engine-provider.js';
@@ -26,6 +29,8 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   docker: Docker;
+  /** The environment packages this worker can run (built-in ones and the user's folders). */
+  catalog: EnvironmentCatalog;
   /** Serve model calls for this engine. */
   engine?: { provider: EngineProvider; fingerprint: string; concurrency: number };
   /** Serve store writes into this database. */
@@ -56,12 +61,16 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
       ...base,
       taskQueue: deps.taskQueue,
       ...workflowBundleOption(),
-      activities: { ...createTaskActivities(), ...createHostQueueActivities(hostQueue) },
+      activities: {
+        ...createTaskActivities(),
+        ...createHostQueueActivities(hostQueue),
+        ...createEnvironmentActivities(deps.docker, deps.catalog),
+      },
     }),
     await Worker.create({
       ...base,
       taskQueue: hostQueue,
-      activities: createSandboxActivities(deps.docker),
+      activities: createSandboxActivities(deps.docker, deps.catalog),
       maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? 8,
     }),
   ];

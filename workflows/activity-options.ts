@@ -23,6 +23,21 @@ export const sandboxCall = (toolTimeoutMs: number): ActivityOptions => ({
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
 });
 
+/**
+ * One gate rollout: a sandbox with its setup, up to `steps` tool calls, the probe and the removal, each bounded
+ * by the run's tool timeout; room for Docker on top.
+ */
+export const gateRolloutCall = (toolTimeoutMs: number, steps: number): ActivityOptions => ({
+  startToCloseTimeout: (steps + 3) * toolTimeoutMs + 30_000,
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+});
+
+/** Generating a batch of tasks: a throwaway container running the package's generator. */
+export const generation: ActivityOptions = {
+  startToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+};
+
 /** Building an image layer can take a while the first time. */
 export const imageBuild: ActivityOptions = {
   startToCloseTimeout: '20 minutes',

@@ -12,13 +12,14 @@ import {
   SUBMIT_TOOL,
   type ChatMessage,
   type EpisodeRecord,
-  type Policy,
+  type Outcome,
   type StepRecord,
   type TaskSpec,
   type ToolCall,
+  type Verdict,
 } from '../schemas/types.js';
 import { modelCall, quick, sandboxCall } from './activity-options.js';
-import { seedFor } from './episode-seed.js';
+import { seedFor } from '../core/seed.js';
 import { episodeFinishedSignal } from './messages.js';
 import type { RunQueues } from './run-queues.js';
 
@@ -28,7 +29,6 @@ export interface AgentEpisodeInput {
   rootWorkflowId: string;
   task: TaskSpec;
   image: string;
-  policy: Policy;
   index: number;
   maxSteps: number;
   model: Pick<RunConfig['model'], 'temperature' | 'maxTokens'>;
@@ -48,24 +48,19 @@ const SYSTEM_PROMPT = 'You are an agent working in a Linux sandbox. You act only
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
 const { verifyOutcome } = proxyActivities<TaskActivities>(quick);
 
-export const episodeId = (taskId: string, policy: Policy, index: number) => `${taskId}/${policy}/${index}`;
+/** Model episodes only: the gates' scripted rollouts are activities of calibrateTask, not episodes. */
+export const episodeId = (taskId: string, index: number) => `${taskId}/model/${index}`;
 
 export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSummary> {
-  const { task, policy } = input;
-  const id = episodeId(task.id, policy, input.index);
+  const { task } = input;
+  const policy = 'model' as const;
+  const id = episodeId(task.id, input.index);
   const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall(input.limits.timeoutMs), taskQueue: await sandboxQueue() });
   const { modelStep } = proxyActivities<ModelActivities>({ ...modelCall, taskQueue: input.queues.model });
   const { recordEpisode } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
 
   const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: task.id, [LABEL_EPISODE]: id };
-  const containerId = await sandbox.sandboxUp({
-    id,
-    family: task.family,
-    image: input.image,
-    files: task.files,
-    labels,
-    limits: input.limits,
-  });
+  const containerId = await sandbox.sandboxUp({ id, task, image: input.image, labels, limits: input.limits });
   const messages: ChatMessage[] = [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: task.prompt },
@@ -87,14 +82,18 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
         steps.push({ index, toolCall: next.call, result: null, raw: next.raw });
         break;
       }
-      const result = await sandbox.toolStep(containerId, task.family, next.call, input.limits);
+      const result = await sandbox.toolStep(containerId, task.environment, next.call, input.limits);
       steps.push({ index, toolCall: next.call, result, raw: next.raw });
       const content = result.exitCode === 0 ? result.output : `error (exit ${result.exitCode}): ${result.output}`;
       messages.push({ role: 'tool', callId, name: next.call.name, content: content.trim() || '(no output)' });
     }
 
-    const outcome = { submitted, state: await sandbox.probeState(containerId, task.family, input.limits) };
-    const verdict = await verifyOutcome(task.outcomeSchema, outcome);
+    // A probe that cannot read what the agent left fails this episode only; the reference gate showed it works.
+    const reading = await sandbox.probeState(containerId, task, input.limits);
+    const outcome: Outcome = { submitted, state: reading.ok ? reading.state : null };
+    const verdict: Verdict = reading.ok
+      ? await verifyOutcome(task.outcomeSchema, outcome)
+      : { passed: false, errors: [reading.error] };
     if (stopReason) verdict.errors.unshift(`episode stopped: ${stopReason}`);
     const record: EpisodeRecord = {
       id,
@@ -120,7 +119,7 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
 
 type NextCall = { call: ToolCall; raw: string | null } | { stop: string };
 
-/** The policy's next tool call: the task's reference solution, an immediate submit, or the model. */
+/** The model's next tool call. */
 async function nextCall(
   input: AgentEpisodeInput,
   messages: ChatMessage[],
@@ -128,29 +127,12 @@ async function nextCall(
   id: string,
   modelStep: ModelActivities['modelStep'],
 ): Promise<NextCall> {
-  switch (input.policy) {
-    case 'reference': {
-      const call = input.task.reference[index];
-      return call ? { call, raw: null } : { stop: 'reference solution ended without submit' };
-    }
-    case 'null':
-      return { call: { name: SUBMIT_TOOL, arguments: nullArguments(input.task) }, raw: null };
-    case 'model': {
-      const out = await modelStep({
-        messages,
-        tools: input.task.tools,
-        seed: seedFor(id, index),
-        temperature: input.model.temperature,
-        maxTokens: input.model.maxTokens,
-      });
-      return out.ok ? { call: out.step.toolCall, raw: out.step.raw } : { stop: `invalid model output: ${out.error}` };
-    }
-  }
-}
-
-/** The null policy submits at once, with empty strings for whatever the submit tool requires. */
-function nullArguments(task: TaskSpec): Record<string, unknown> {
-  const submit = task.tools.find((t) => t.name === SUBMIT_TOOL);
-  const required = (submit?.parameters.required as string[] | undefined) ?? [];
-  return Object.fromEntries(required.map((name) => [name, '']));
+  const out = await modelStep({
+    messages,
+    tools: input.task.tools,
+    seed: seedFor(id, index),
+    temperature: input.model.temperature,
+    maxTokens: input.model.maxTokens,
+  });
+  return out.ok ? { call: out.step.toolCall, raw: out.step.raw } : { stop: `invalid model output: ${out.error}` };
 }

@@ -1,17 +1,16 @@
-// Builds (or finds, by content hash) the family's image layer on a Docker host and records the environment.
+// Builds (or finds, by content hash) an environment package's image layer and records the environment. Each host
+// that later starts one of its sandboxes builds the same content-addressed tag when it lacks it.
 import { proxyActivities } from '@temporalio/workflow';
-import type { HostQueueActivities } from '../activities/host-queue-activities.js';
-import type { SandboxActivities } from '../activities/sandbox-activities.js';
+import type { EnvironmentActivities } from '../activities/environment-activities.js';
 import type { StoreActivities } from '../activities/store-activities.js';
-import type { EnvironmentSpec } from '../schemas/types.js';
+import type { EnvironmentRef, EnvironmentSpec } from '../schemas/types.js';
 import { imageBuild, quick } from './activity-options.js';
 
-const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
+const { ensureEnvironmentImage } = proxyActivities<EnvironmentActivities>(imageBuild);
 
-export async function buildEnvironment(family: string, storeQueue: string): Promise<EnvironmentSpec> {
+export async function buildEnvironment(environment: EnvironmentRef, storeQueue: string): Promise<EnvironmentSpec> {
   const { recordEnvironment } = proxyActivities<StoreActivities>({ ...quick, taskQueue: storeQueue });
-  const { ensureEnvironmentImage } = proxyActivities<SandboxActivities>({ ...imageBuild, taskQueue: await sandboxQueue() });
-  const env: EnvironmentSpec = { family, image: await ensureEnvironmentImage(family) };
+  const env: EnvironmentSpec = { environment, image: await ensureEnvironmentImage(environment) };
   await recordEnvironment(env);
   return env;
 }

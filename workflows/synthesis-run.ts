@@ -11,22 +11,24 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { EnvironmentActivities } from '../activities/environment-activities.js';
 import type { StoreActivities } from '../activities/store-activities.js';
-import type { TaskActivities } from '../activities/task-activities.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { SandboxLimits } from '../sandboxes/profile.js';
-import type { TaskResult, TaskSpec } from '../schemas/types.js';
-import { quick } from './activity-options.js';
+import type { EnvironmentRef, TaskResult, TaskSpec } from '../schemas/types.js';
+import { generation, quick } from './activity-options.js';
 import { buildEnvironment } from './build-environment.js';
 import { calibrateTask } from './calibrate-task.js';
 import { failureMessage } from './failure-message.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../core/map-limit.js';
 import { emptyProgress, episodeFinishedSignal, progressQuery, type RunProgress } from './messages.js';
 import type { RunQueues } from './run-queues.js';
 
 export interface SynthesisRunInput {
   runId: string;
   config: RunConfig;
+  /** The package the config's `family` named, as loaded when the run started (its hash names the image). */
+  environment: EnvironmentRef;
   limits: SandboxLimits;
   queues: RunQueues;
   /** Set when the run continues as new: where to pick up, and what was counted so far. */
@@ -45,7 +47,7 @@ export interface SynthesisRunResult {
  */
 const batchSizeFor = (config: RunConfig) => Math.min(Math.max(config.concurrency.tasks * 2, 8), 32);
 
-const { generateTasks } = proxyActivities<TaskActivities>(quick);
+const { generateTasks } = proxyActivities<EnvironmentActivities>(generation);
 
 export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisRunResult> {
   const { config, runId } = input;
@@ -91,7 +93,7 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
     if (!image) {
       await recordRunStart(runId, config);
       const env = await executeChild(buildEnvironment, {
-        args: [config.family, input.queues.store],
+        args: [input.environment, input.queues.store],
         workflowId: `${workflowInfo().workflowId}/environment`,
       });
       image = env.image;
@@ -103,7 +105,7 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
     while (tierIndex < config.tiers.length) {
       const tier = config.tiers[tierIndex];
       const count = Math.min(batchSize, config.tasksPerTier - offset);
-      const tasks = await generateTasks(runId, config.family, config.seed, tier, count, offset);
+      const tasks = await generateTasks(input.environment, { scope: runId, seed: config.seed, tier, count, offset });
       await mapLimit(tasks, config.concurrency.tasks, async (task) => {
         const result = await calibrate(task);
         progress.tasksDone++;

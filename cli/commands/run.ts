@@ -8,6 +8,8 @@ import { loadConfig } from '../../config/load-config.js';
 import { statePaths } from '../../config/paths.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
+import { EnvironmentCatalog } from '../../environments/catalog.js';
+import { environmentRef } from '../../environments/package.js';
 import { baseImageTag } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
@@ -22,6 +24,7 @@ interface RunArgs {
   'run-id'?: string;
   'task-queue': string;
   export?: string;
+  'env-dir'?: string[];
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -32,12 +35,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('config', { type: 'string', demandOption: true, describe: 'run configuration (YAML or JSON)' })
       .option('run-id', { type: 'string', describe: 'override the run id (default: name + hash of config and model)' })
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'Temporal task queue' })
-      .option('export', { type: 'string', describe: 'when the run ends, export its accepted trajectories (openai-chat JSONL) here' }) as never,
+      .option('export', { type: 'string', describe: 'when the run ends, export its accepted trajectories (openai-chat JSONL) here' })
+      .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable); joins the config\'s `environments`' }) as never,
   handler: async (args) => {
     // Everything that can be wrong with the input is checked before anything starts or is written.
-    const config = loadConfig(args.config);
+    const config = loadConfig(args.config, args['env-dir'] ?? []);
+    const catalog = new EnvironmentCatalog(config.environments);
+    const environment = environmentRef(catalog.get(config.family));
     const engine = workerEngine(config.model);
-    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint);
+    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, environment.hash);
 
     const docker = connectDocker();
     await pingDocker(docker);
@@ -55,13 +61,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const store = Store.open(statePaths.database());
     const client = new Client({ connection, namespace: temporal.namespace });
     const taskQueue = args['task-queue'];
-    const workers = await createWorkers({ connection: nativeConnection, namespace: temporal.namespace, taskQueue, docker, engine, store });
+    const workers = await createWorkers({ connection: nativeConnection, namespace: temporal.namespace, taskQueue, docker, catalog, engine, store });
     const running = workers.run();
     const view = createProgressView();
     const started = Date.now();
     try {
-      console.error(`run ${runId}: family ${config.family}, tiers ${config.tiers.join(',')}, ${config.tasksPerTier} tasks per tier, k=${config.episodesPerTask}, model ${engine.fingerprint}`);
-      const handle = await startSynthesisRun(client, { runId, config, taskQueue, engineFingerprint: engine.fingerprint });
+      console.error(`run ${runId}: environment ${environment.name} ${environment.version} (${environment.hash.slice(0, 12)}), tiers ${config.tiers.join(',')}, ${config.tasksPerTier} tasks per tier, k=${config.episodesPerTask}, model ${engine.fingerprint}`);
+      const handle = await startSynthesisRun(client, { runId, config, environment, taskQueue, engineFingerprint: engine.fingerprint });
       // A worker that stops (or fails) before the run ends would leave the run waiting: stop waiting too.
       await Promise.race([
         watchRun(handle, (p) => view.update(p)),

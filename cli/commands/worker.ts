@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { Store } from '../../data/store.js';
+import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
@@ -15,6 +16,7 @@ interface WorkerArgs {
   'openai-base-url'?: string;
   'openai-model'?: string;
   store: boolean;
+  'env-dir'?: string[];
 }
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
@@ -31,6 +33,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         default: false,
         describe: 'also serve the store queue (writes into this state directory; one process per task queue)',
       })
+      .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable), at the same path on every host' })
       .conflicts('model', 'openai-base-url')
       .check((a) => !a['openai-base-url'] || Boolean(a['openai-model']) || '--openai-base-url needs --openai-model') as never,
   handler: async (args) => {
@@ -39,13 +42,14 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'] }
         : { engine: 'embedded', path: args.model },
     );
+    const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
     const docker = connectDocker();
     await pingDocker(docker);
     installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
     const connection = await connectWorker(temporal);
     const store = args.store ? Store.open(statePaths.database()) : undefined;
-    const workers = await createWorkers({ connection, namespace: temporal.namespace, taskQueue: args['task-queue'], docker, engine, store });
+    const workers = await createWorkers({ connection, namespace: temporal.namespace, taskQueue: args['task-queue'], docker, catalog, engine, store });
     const stop = () => workers.shutdown();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

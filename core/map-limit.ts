@@ -1,5 +1,5 @@
-// Bounded concurrency inside a workflow: at most `limit` calls in flight, results in input order.
-// Hand-written because workflow code may only use deterministic, sandbox-safe code (no p-limit timers).
+// Bounded concurrency: at most `limit` calls in flight, results in input order. Hand-written because workflow
+// code may only use deterministic, sandbox-safe code (no p-limit timers); the CLI's gate runner shares it.
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;

@@ -1,8 +1,7 @@
-"""In-sandbox tools of the `files` family.
+"""In-sandbox tools of the `files` environment, run as the agent.
 
-Called as: python3 tools.py <tool> '<json arguments>'. Prints the tool's result on stdout; a usage error
-exits 2 with the reason on stderr. Runs inside the hardened container, so it only guards paths for the
-task's semantics (stay in /work), not for the host's safety.
+Called as: python3 -I files_tool.py <tool> '<json arguments>'. Prints the tool's result on stdout; a bad call
+exits 1 with the reason on stderr. The sandbox guards the host; this only keeps the task's meaning (stay in /work).
 """
 import json
 import os
@@ -10,6 +9,7 @@ import sys
 
 ROOT = "/work"
 MAX_READ = 4096
+MAX_LISTED = 500
 
 
 def resolve(path):
@@ -26,7 +26,13 @@ def list_files(_args):
     for base, _dirs, files in os.walk(ROOT):
         for name in files:
             names.append(os.path.relpath(os.path.join(base, name), ROOT))
-    return "\n".join(sorted(names)) if names else "(no files)"
+            if len(names) > MAX_LISTED:
+                break
+    names.sort()
+    if not names:
+        return "(no files)"
+    more = f"\n... and more (over {MAX_LISTED} files)" if len(names) > MAX_LISTED else ""
+    return "\n".join(names[:MAX_LISTED]) + more
 
 
 def read_file(args):
@@ -53,7 +59,7 @@ TOOLS = {"list_files": list_files, "read_file": read_file, "write_file": write_f
 
 def main(argv):
     if len(argv) != 3 or argv[1] not in TOOLS:
-        print(f"usage: tools.py {{{'|'.join(TOOLS)}}} '<json>'", file=sys.stderr)
+        print(f"usage: files_tool.py {{{'|'.join(TOOLS)}}} '<json>'", file=sys.stderr)
         return 2
     try:
         args = json.loads(argv[2])

@@ -1,0 +1,127 @@
+"""Helpers for probes: read what the agent left in a directory as plain facts, without trusting any of it.
+
+Nothing here follows a symlink, opens anything but a regular file, blocks on a FIFO, or gives up on an entry it
+cannot read: such entries are reported as what they are (a symlink and its target, a file that is not readable),
+so whatever the agent leaves behind can only fail its own episode, never the probe. Every list and text is capped
+so the report stays small whatever the agent created.
+"""
+import json
+import os
+import stat
+import sys
+
+MAX_ENTRIES = 128
+MAX_SCANNED = 20000
+MAX_TEXT = 1024
+
+
+def _kind(mode):
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "other"
+
+
+def read_text(path, max_text=MAX_TEXT):
+    """The start of a regular file as text, or None when it is not a readable regular file (never follows links)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, max_text + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace")
+
+
+def entry_fact(path, max_text=MAX_TEXT):
+    """One entry as a fact: its type, and for a regular file its size and text (or readable: false)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return {"type": "missing"}
+    kind = _kind(info.st_mode)
+    fact = {"type": kind}
+    if kind == "symlink":
+        try:
+            fact["target"] = os.readlink(path)[:256]
+        except OSError:
+            fact["target"] = None
+    elif kind == "file":
+        fact["size"] = info.st_size
+        text = read_text(path, max_text)
+        fact["readable"] = text is not None
+        if text is not None:
+            fact["truncated"] = len(text.encode("utf-8", "replace")) > max_text or info.st_size > max_text
+            fact["text"] = text[:max_text]
+    return fact
+
+
+def safe_name(name):
+    """A file name as JSON-safe text: undecodable bytes become U+FFFD instead of lone surrogates."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=MAX_TEXT, always=()):
+    """Facts about the tree under root: {"tree": {relpath: fact}, "entries": n, "complete": bool}.
+
+    Walks breadth-first in sorted order without following links, lists at most max_entries entries and counts
+    at most max_scanned; paths in `always` are reported whatever the caps, so a flood of names cannot push the
+    files a task is judged on out of the report.
+    """
+    tree = {}
+    for rel in always:
+        tree[rel] = entry_fact(os.path.join(root, rel), max_text)
+    count = 0
+    complete = True
+    queue = [""]
+    while queue:
+        rel_dir = queue.pop(0)
+        try:
+            with os.scandir(os.path.join(root, rel_dir)) as it:
+                names = []
+                for entry in it:
+                    names.append(entry.name)
+                    if len(names) + count > max_scanned:
+                        break
+        except OSError:
+            continue
+        for name in sorted(names):
+            count += 1
+            if count > max_scanned:
+                complete = False
+                queue = []
+                break
+            rel = os.path.join(rel_dir, name) if rel_dir else name
+            full = os.path.join(root, rel)
+            fact = entry_fact(full, max_text)
+            key = safe_name(rel)
+            if len(tree) < max_entries or key in tree:
+                tree[key] = fact
+            else:
+                complete = False
+            if fact["type"] == "dir":
+                queue.append(rel)
+    return {"tree": tree, "entries": count, "complete": complete}
+
+
+def read_request():
+    """The JSON object tasksynth sends a verifier program on stdin."""
+    request = json.loads(sys.stdin.read() or "{}")
+    if not isinstance(request, dict):
+        raise SystemExit("request on stdin must be a JSON object")
+    return request
+
+
+def emit(value):
+    """Prints one JSON document; non-ASCII is escaped so the output is plain ASCII whatever the agent wrote."""
+    sys.stdout.write(json.dumps(value, sort_keys=True, ensure_ascii=True))
+    sys.stdout.write("\n")

@@ -1,0 +1,58 @@
+// A task's sandbox, as both the agent's episodes and the gates' rollouts use it: start (container + the package's
+// setup), one tool call (the manifest's argv, as the agent), and the probe (as the verifier, once every agent
+// process is gone). Probe trouble is a result here, not an exception: who is to blame is the caller's call.
+
+import type { SandboxManager } from '../sandboxes/sandbox.js';
+import type { TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
+import { toolArgv, verifierArgv } from './layout.js';
+import type { EnvironmentPackage } from './package.js';
+
+/** The probe's output may be larger than a tool's; the probe bounds itself well below this. */
+export const PROBE_OUTPUT_LIMIT = 256 * 1024;
+
+export type ProbeReading = { ok: true; state: unknown } | { ok: false; error: string };
+
+/** What setup and probe are told about the task: they rebuild everything else from it, privately. */
+export const taskRequest = (task: TaskSpec) => ({ seed: task.seed, tier: task.tier, index: task.index });
+
+/** Creates the sandbox and builds the task's initial state in it; returns the container id. */
+export async function startTaskSandbox(
+  sandboxes: SandboxManager,
+  pkg: EnvironmentPackage,
+  image: string,
+  task: TaskSpec,
+  labels: Record<string, string>,
+  name?: string,
+): Promise<string> {
+  const id = await sandboxes.create(image, labels, {}, name);
+  try {
+    await sandboxes.setup(id, verifierArgv(pkg.name, pkg.setup), taskRequest(task));
+    return id;
+  } catch (error) {
+    await sandboxes.remove(id).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** One tool call of the agent; a tool the package does not have is a failed call the agent sees. */
+export async function runToolCall(sandboxes: SandboxManager, pkg: EnvironmentPackage, id: string, call: ToolCall): Promise<ToolResult> {
+  const tool = pkg.tools.find((t) => t.name === call.name);
+  if (!tool) return { exitCode: 127, output: `no tool named ${call.name}`, truncated: false, timedOut: false, durationMs: 0 };
+  return sandboxes.toolCall(id, toolArgv(pkg.name, tool.argv, call));
+}
+
+/** Reads the final state through the package's probe. */
+export async function probeTaskState(sandboxes: SandboxManager, pkg: EnvironmentPackage, id: string, task: TaskSpec): Promise<ProbeReading> {
+  const argv = verifierArgv(pkg.name, pkg.probe, { requireNoAgentProcesses: true });
+  const result = await sandboxes.probe(id, argv, taskRequest(task), PROBE_OUTPUT_LIMIT);
+  const where = `probe of environment ${pkg.name}`;
+  if (result.exitCode !== 0 || result.truncated) {
+    return { ok: false, error: `${where} failed (exit ${result.exitCode}${result.truncated ? ', output truncated' : ''}${result.timedOut ? ', timed out' : ''}): ${result.output.slice(-500)}` };
+  }
+  try {
+    return { ok: true, state: JSON.parse(result.output) };
+  } catch {
+    return { ok: false, error: `${where} printed something that is not JSON: ${result.output.slice(0, 200)}` };
+  }
+}
+

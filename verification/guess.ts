@@ -1,0 +1,24 @@
+// The guess gate of answer tasks: the share of the visible candidate answers that the verifier accepts, each
+// submitted in place of the reference's answer over the reference's final state. A task whose answer a guess
+// finds more often than MAX_GUESS_CHANCE teaches guessing, not solving.
+import { SUBMIT_TOOL, type TaskSpec } from '../schemas/types.js';
+import { MAX_GUESS_CHANCE, type GateOutcome } from './gates.js';
+import { verifyOutcome } from './verify.js';
+
+export function guessGate(task: TaskSpec, referenceState: unknown): GateOutcome | null {
+  if (!task.guess) return null;
+  const { field, candidates } = task.guess;
+  const submit = task.reference[task.reference.length - 1];
+  const base = submit?.name === SUBMIT_TOOL ? submit.arguments : {};
+  const unique = [...new Set(candidates)];
+  const passing = unique.filter((c) => verifyOutcome(task.outcomeSchema, { submitted: { ...base, [field]: c }, state: referenceState }).passed);
+  const chance = passing.length / unique.length;
+  return {
+    gate: 'guess',
+    name: 'guess among visible candidates',
+    mustPass: false,
+    passed: chance > MAX_GUESS_CHANCE,
+    detail: `${passing.length} of ${unique.length} candidates pass: chance ${(chance * 100).toFixed(2)}% (at most ${MAX_GUESS_CHANCE * 100}%)`,
+    steps: 0,
+  };
+}
