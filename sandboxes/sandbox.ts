@@ -19,10 +19,12 @@ const REAP_ATTEMPTS = 5;
 const SETUP_STATE_LIMIT = 64 * 1024 * 1024;
 
 /**
- * Shell that stops every process the agent may signal except itself: kill(-1) reaches all of them in one
- * system call, setsid or not; it repeats until none is left (zombies await their reaping by init).
+ * Shell that stops every process the agent may signal except itself: kill(-1) reaches all of them in one system
+ * call, setsid or not, and new forks wait while it runs; a second one catches a child forked in between. (Its
+ * exit status cannot tell whether any process was left: processes it may not signal count as found. The probe's
+ * runner checks /proc instead, see probe().)
  */
-const KILL_AGENT_PROCESSES = 'i=0; while kill -9 -1 2>/dev/null && [ $i -lt 50 ]; do i=$((i+1)); sleep 0.02; done';
+const KILL_AGENT_PROCESSES = 'kill -9 -1 2>/dev/null; kill -9 -1 2>/dev/null; true';
 
 export class SandboxError extends Error {
   override readonly name = 'SandboxError';

@@ -12,6 +12,8 @@ import { startSynthesisRun } from '../../client/start-run.js';
 import { projectRoot } from '../../config/paths.js';
 import { validateConfig } from '../../config/load-config.js';
 import { Store } from '../../data/store.js';
+import { EnvironmentCatalog } from '../../environments/catalog.js';
+import { environmentRef } from '../../environments/package.js';
 import { connectDocker } from '../../sandboxes/docker-client.js';
 import { resolveModelPath } from '../../inference/model-path.js';
 import { engineFingerprint as engineFingerprintOf } from '../../worker/queue-names.js';
@@ -64,9 +66,10 @@ test('a run survives a killed worker and never repeats a finished model call', {
     'crash test config',
   );
   const engineFingerprint = engineFingerprintOf({ ...config.model, path: resolveModelPath() });
-  const runId = runIdFor(config, engineFingerprint);
+  const environment = environmentRef(new EnvironmentCatalog().get('files'));
+  const runId = runIdFor(config, engineFingerprint, environment.hash);
   const first = await startWorker();
-  const handle = await startSynthesisRun(env.client, { runId, config, taskQueue, engineFingerprint });
+  const handle = await startSynthesisRun(env.client, { runId, config, environment, taskQueue, engineFingerprint });
 
   // Let some model episodes finish, then kill the worker without warning.
   const deadline = Date.now() + 10 * 60_000;

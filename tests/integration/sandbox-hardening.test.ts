@@ -3,14 +3,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { baseImageScript, baseImageTag } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
-import { ensureFamilyImage } from '../../sandboxes/family-image.js';
+import { builtinEnvironmentsDir } from '../../environments/catalog.js';
+import { ensureEnvironmentImage } from '../../environments/image.js';
+import { loadEnvironment } from '../../environments/package.js';
+import { ensureLayerImage } from '../../sandboxes/layer-image.js';
 import { hardenedContainerConfig, type SandboxLimits } from '../../sandboxes/profile.js';
 import { HOST_GRACE_MS, SandboxManager, STDERR_MARKER } from '../../sandboxes/sandbox.js';
 
@@ -310,59 +313,70 @@ test('create() with a path outside /work is rejected and leaves no container', a
   assert.equal((await managedContainersOfThisRun()).length, before);
 });
 
-test('family image: .py files under /opt, readable and not writable by the agent', { timeout: 120_000 }, async () => {
-  const familiesDir = mkdtempSync(join(tmpdir(), 'tasksynth-families-'));
+test('environment image: public tools readable by the agent, private verifier code closed to it, neither writable', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasksynth-envimage-'));
   let tag = '';
   try {
-    mkdirSync(join(familiesDir, 'demo', 'lib'), { recursive: true });
-    writeFileSync(join(familiesDir, 'demo', 'check.py'), 'print("family code")\n');
-    writeFileSync(join(familiesDir, 'demo', 'lib', 'util.py'), 'X = 1\n');
-    writeFileSync(join(familiesDir, 'demo', 'notes.md'), 'not copied\n');
-    tag = await ensureFamilyImage(docker, 'demo', image, familiesDir);
+    cpSync(join(builtinEnvironmentsDir(), 'files'), dir, { recursive: true });
+    writeFileSync(join(dir, 'environment.yaml'), readFileSync(join(dir, 'environment.yaml'), 'utf8').replace('name: files', 'name: demo'));
+    mkdirSync(join(dir, 'verifier', 'lib'));
+    writeFileSync(join(dir, 'verifier', 'lib', 'key.py'), 'ANSWER = "secret"\n');
+    const pkg = loadEnvironment(dir);
+    tag = await ensureEnvironmentImage(docker, pkg, image);
     assert.match(tag, /^tasksynth-env-demo:[0-9a-f]{12}$/);
-    assert.equal(await ensureFamilyImage(docker, 'demo', image, familiesDir), tag, 'same inputs, same tag');
+    assert.equal(await ensureEnvironmentImage(docker, pkg, image), tag, 'same inputs, same tag');
     const id = await manager.create(tag, { [RUN_LABEL]: runId }, {});
     try {
-      const dir = '/opt/tasksynth/families/demo';
-      const r = await manager.exec(id, ['sh', '-c', `python3 ${dir}/check.py; id -u; find ${dir} -printf '%u %m %P\\n' | sort`]);
-      assert.equal(r.output, 'family code\n1000\nroot 644 check.py\nroot 644 lib/util.py\nroot 755 \nroot 755 lib\n');
-      const w = await manager.exec(id, ['sh', '-c', `echo hack >> ${dir}/check.py`]);
-      assert.notEqual(w.exitCode, 0);
-      assert.match(w.output, /Permission denied/);
+      const root = '/opt/tasksynth/env/demo';
+      const listing = await manager.exec(id, ['find', root, '/opt/tasksynth/runtime', '-printf', '%u %m %p\\n'], { user: 'verifier' });
+      const lines = listing.output.trim().split('\n').sort();
+      assert.ok(lines.includes(`root 755 ${root}/tools`), listing.output);
+      assert.ok(lines.includes(`root 644 ${root}/tools/files_tool.py`), listing.output);
+      assert.ok(lines.includes(`1001 700 ${root}/verifier`), listing.output);
+      assert.ok(lines.includes(`1001 600 ${root}/verifier/lib/key.py`), listing.output);
+      assert.ok(lines.includes('root 644 /opt/tasksynth/runtime/run_verifier.py'), listing.output);
+      for (const argv of [['cat', `${root}/verifier/lib/key.py`], ['ls', `${root}/verifier`], ['cat', `${root}/verifier/probe.py`]]) {
+        const r = await manager.exec(id, argv);
+        assert.notEqual(r.exitCode, 0, `the agent ran ${argv.join(' ')}: ${r.output}`);
+        assert.match(r.output, /Permission denied/);
+      }
+      const tools = await manager.exec(id, ['cat', `${root}/tools/files_tool.py`]);
+      assert.match(tools.output, /In-sandbox tools/, 'the agent reads its tools');
+      const verifierReads = await manager.exec(id, ['cat', `${root}/verifier/lib/key.py`], { user: 'verifier' });
+      assert.equal(verifierReads.output, 'ANSWER = "secret"\n', 'the control: the verifier reads it');
+      for (const who of ['agent', 'verifier'] as const) {
+        const w = await manager.exec(id, ['sh', '-c', `echo hack >> ${root}/tools/files_tool.py || echo hack >> /opt/tasksynth/runtime/run_verifier.py`], { user: who });
+        assert.notEqual(w.exitCode, 0, `${who} changed a tool`);
+      }
     } finally {
       await manager.remove(id);
     }
-    writeFileSync(join(familiesDir, 'demo', 'check.py'), 'print("changed")\n');
-    const changed = await ensureFamilyImage(docker, 'demo', image, familiesDir);
+    writeFileSync(join(dir, 'verifier', 'lib', 'key.py'), 'ANSWER = "changed"\n');
+    const changed = await ensureEnvironmentImage(docker, loadEnvironment(dir), image);
     assert.notEqual(changed, tag, 'a changed file gives a new tag');
     await docker.getImage(changed).remove();
-    await assert.rejects(ensureFamilyImage(docker, 'demo', 'tasksynth-base:000000000000', familiesDir), /Base image .* is missing/);
+    await assert.rejects(ensureEnvironmentImage(docker, pkg, 'tasksynth-base:000000000000'), /Base image .* is missing/);
   } finally {
-    rmSync(familiesDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
     if (tag) await docker.getImage(tag).remove().catch(() => undefined);
   }
 });
 
-test('family image: a failed build throws the builder\'s message', async () => {
-  const familiesDir = mkdtempSync(join(tmpdir(), 'tasksynth-families-'));
-  try {
-    mkdirSync(join(familiesDir, 'demo'));
-    // A stand-in engine whose build stream ends normally with an error event, as Docker's does.
-    const events = ['{"stream":"Step 1/3 : FROM base"}', '{"errorDetail":{"message":"COPY failed: boom"},"error":"COPY failed: boom"}'];
-    const engine = {
-      modem: docker.modem,
-      getImage: (tag: string) => ({
-        inspect: async () => {
-          if (tag === 'base:1') return {};
-          throw Object.assign(new Error('no such image'), { statusCode: 404 });
-        },
-      }),
-      buildImage: async () => Readable.from(events.map((e) => `${e}\r\n`)),
-    } as unknown as Parameters<typeof ensureFamilyImage>[0];
-    await assert.rejects(ensureFamilyImage(engine, 'demo', 'base:1', familiesDir), /^Error: Building tasksynth-env-demo:[0-9a-f]{12} failed: COPY failed: boom$/);
-  } finally {
-    rmSync(familiesDir, { recursive: true, force: true });
-  }
+test('layer image: a failed build throws the builder\'s message', async () => {
+  // A stand-in engine whose build stream ends normally with an error event, as Docker's does.
+  const events = ['{"stream":"Step 1/3 : FROM base"}', '{"errorDetail":{"message":"COPY failed: boom"},"error":"COPY failed: boom"}'];
+  const engine = {
+    modem: docker.modem,
+    getImage: (tag: string) => ({
+      inspect: async () => {
+        if (tag === 'base:1') return {};
+        throw Object.assign(new Error('no such image'), { statusCode: 404 });
+      },
+    }),
+    buildImage: async () => Readable.from(events.map((e) => `${e}\r\n`)),
+  } as unknown as Parameters<typeof ensureLayerImage>[0];
+  const spec = { repo: 'tasksynth-env-demo', baseTag: 'base:1', folders: [], debianPackages: [], labels: {} };
+  await assert.rejects(ensureLayerImage(engine, spec), /^Error: Building tasksynth-env-demo:[0-9a-f]{12} failed: COPY failed: boom$/);
 });
 
 test('reap() removes managed containers older than the threshold only', async () => {

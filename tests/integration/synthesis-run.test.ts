@@ -12,6 +12,8 @@ import { runIdFor, runWorkflowId } from '../../client/run-id.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
+import { EnvironmentCatalog } from '../../environments/catalog.js';
+import { environmentRef } from '../../environments/package.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { schemaId, validateWith } from '../../schemas/registry.js';
 import { createWorkers } from '../../worker/create-workers.js';
@@ -45,18 +47,20 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
     'e2e test config',
   );
   const engine = workerEngine(config.model);
-  const runId = runIdFor(config, engine.fingerprint);
+  const catalog = new EnvironmentCatalog();
+  const environment = environmentRef(catalog.get('files'));
+  const runId = runIdFor(config, engine.fingerprint, environment.hash);
   const taskQueue = `e2e-${process.pid}`;
   const workers = await createWorkers({
-    connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, engine,
+    connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine,
   });
   const running = workers.run();
   const seen: RunProgress[] = [];
   let history;
   let episodeHistory;
-  const episodeWorkflowId = `episode/${runId}/files/t0/s3/0/reference/0`;
+  const episodeWorkflowId = `episode/${runId}/files/t0/s3/0/model/0`;
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, taskQueue, engineFingerprint: engine.fingerprint });
+    const handle = await startSynthesisRun(env.client, { runId, config, environment, taskQueue, engineFingerprint: engine.fingerprint });
     const result = await watchRun(handle, (p) => seen.push(p), 500);
     history = await handle.fetchHistory();
     episodeHistory = await env.client.workflow.getHandle(episodeWorkflowId).fetchHistory();
@@ -70,17 +74,22 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
     assert.equal(tasks.length, 2);
     for (const task of tasks) {
       assert.notEqual(task.status, 'pending', `${task.id} was never decided`);
+      assert.equal(task.spec.environment.hash, environment.hash, 'the package hash is stored with the task');
+      const gates = store.listGates(task.id);
+      const reference = gates.find((g) => g.gate === 'reference');
+      assert.equal(reference?.passed, true, `${task.id}: reference fails: ${reference?.detail}`);
+      for (const gate of ['ablation', 'null', 'random', 'mutant'] as const) {
+        const rows = gates.filter((g) => g.gate === gate);
+        assert.ok(rows.length >= 1, `${task.id} has no ${gate} gate`);
+        assert.ok(rows.every((g) => !g.passed), `${task.id}: every ${gate} rollout must fail`);
+      }
       const episodes = store.listEpisodes(task.id);
-      const reference = episodes.find((e) => e.policy === 'reference');
-      assert.ok(reference, `${task.id} has no reference episode`);
-      assert.equal(reference.verdict.passed, true, `${task.id}: reference fails: ${reference.verdict.errors.join('; ')}`);
-      const nullEpisode = episodes.find((e) => e.policy === 'null');
-      assert.equal(nullEpisode?.verdict.passed, false, `${task.id}: the null policy must fail`);
       const model = episodes.filter((e) => e.policy === 'model');
       assert.equal(model.length, 3, `${task.id} has ${model.length} model episodes`);
       for (const e of model) {
         assert.ok(e.steps.length >= 1, `${e.id} has no steps`);
         assert.equal(e.outcome.state !== null && typeof e.outcome.state, 'object', `${e.id} has no probed state`);
+        assert.ok('tree' in (e.outcome.state as object), `${e.id}: the probe reports the tree as facts`);
       }
       const passRate = model.filter((e) => e.verdict.passed).length / model.length;
       assert.equal(task.passRate, passRate);

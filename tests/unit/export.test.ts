@@ -8,15 +8,14 @@ import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
 import { schemaId, validateWith } from '../../schemas/registry.js';
 import type { EpisodeRecord, TaskSpec } from '../../schemas/types.js';
+import { sampleTask } from '../helpers/sample-task.js';
 
 function task(index: number, toolName = 'bash'): TaskSpec {
-  return {
+  return sampleTask({
     id: `files/2/3/${index}`,
-    family: 'files',
     tier: 2,
     seed: 3,
     index,
-    prompt: 'Write apple to notes.txt',
     tools: [
       {
         name: toolName,
@@ -25,10 +24,7 @@ function task(index: number, toolName = 'bash'): TaskSpec {
       },
       { name: 'submit', description: 'Finish', parameters: { type: 'object', properties: {} } },
     ],
-    files: {},
-    reference: [],
-    outcomeSchema: { type: 'object' },
-  };
+  });
 }
 
 function passingModelEpisode(t: TaskSpec, runId: string, index: number): EpisodeRecord {

@@ -25,20 +25,24 @@ test('no capabilities, no privilege gain, not privileged', () => {
   assert.equal(host.Privileged, false);
 });
 
-test('runs as the unprivileged agent user in /work', () => {
-  assert.equal(config.User, '1000:1000');
+test('the idle keeper runs as the verifier (1001), which the agent (1000) cannot signal; work happens in /work', () => {
+  assert.equal(config.User, '1001:1001');
   assert.equal(config.WorkingDir, '/work');
 });
 
-test('read-only root; a capped tmpfs at /work owned by 1000 is the only writable mount', () => {
+test('read-only root; capped tmpfs mounts at /work (the agent\'s, 0755) and /verifier (the verifier\'s, 0700) only', () => {
   assert.equal(host.ReadonlyRootfs, true);
-  assert.deepEqual(Object.keys(host.Tmpfs ?? {}), ['/work']);
-  const opts = (host.Tmpfs ?? {})['/work']!.split(',');
-  assert.ok(opts.includes('uid=1000'), 'uid=1000');
-  assert.ok(opts.includes('gid=1000'), 'gid=1000');
-  assert.ok(opts.includes('mode=0755'), 'mode=0755');
-  assert.ok(opts.some((o) => /^size=\d+[kmg]?$/.test(o)), 'size cap');
-  assert.ok(opts.includes('nosuid') && opts.includes('nodev'), 'nosuid,nodev');
+  assert.deepEqual(Object.keys(host.Tmpfs ?? {}).sort(), ['/verifier', '/work']);
+  const work = (host.Tmpfs ?? {})['/work']!.split(',');
+  assert.ok(work.includes('uid=1000') && work.includes('gid=1000'), 'agent-owned');
+  assert.ok(work.includes('mode=0755'), 'mode=0755');
+  const verifier = (host.Tmpfs ?? {})['/verifier']!.split(',');
+  assert.ok(verifier.includes('uid=1001') && verifier.includes('gid=1001'), 'verifier-owned');
+  assert.ok(verifier.includes('mode=0700'), 'closed to the agent');
+  for (const opts of [work, verifier]) {
+    assert.ok(opts.some((o) => /^size=\d+[kmg]?$/.test(o)), 'size cap');
+    assert.ok(opts.includes('nosuid') && opts.includes('nodev') && opts.includes('noexec'), 'nosuid,nodev,noexec');
+  }
   assert.equal(host.IpcMode, 'none', 'no writable /dev/shm');
   assert.deepEqual(
     host.Ulimits?.find((u) => u.Name === 'msgqueue'),

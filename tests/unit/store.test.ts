@@ -8,22 +8,18 @@ import Database from 'better-sqlite3';
 import { migrations } from '../../data/migrations.js';
 import { Store } from '../../data/store.js';
 import type { EpisodeRecord, Policy, TaskSpec } from '../../schemas/types.js';
+import { SAMPLE_ENVIRONMENT, sampleTask } from '../helpers/sample-task.js';
 
 function task(index: number): TaskSpec {
-  return {
+  return sampleTask({
     id: `files/1/7/${index}`,
-    family: 'files',
     tier: 1,
     seed: 7,
     index,
-    prompt: 'Write apple to notes.txt',
     tools: [
       { name: 'bash', description: 'Run a command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
     ],
-    files: {},
-    reference: [{ name: 'submit', arguments: {} }],
-    outcomeSchema: { type: 'object' },
-  };
+  });
 }
 
 function episode(t: TaskSpec, runId: string, policy: Policy, index: number, passed: boolean): EpisodeRecord {
@@ -117,7 +113,8 @@ describe('Store', () => {
       assert.equal(count('SELECT count(*) AS n FROM runs'), 1);
       db.close();
 
-      assert.equal(store.upsertEnvironment('files', 'tasksynth/files:abc'), store.upsertEnvironment('files', 'tasksynth/files:abc'));
+      const env = { environment: SAMPLE_ENVIRONMENT, image: 'tasksynth-env-files:abc' };
+      assert.equal(store.upsertEnvironment(env), store.upsertEnvironment(env));
     } finally {
       store.close();
     }

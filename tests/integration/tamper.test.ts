@@ -1,0 +1,522 @@
+// Real Docker, real images: a scripted hostile agent tries to make the probe (and so the verdict) report a pass it
+// did not earn, through the tools of the double-shell test package (a bash shell) and of the built-in `files`
+// package. Every attempt ends with a wrong (or no) answer, or harms only its own episode; each asserts the verdict
+// and the specific mechanism that failed. Controls show the planted files are real: when the agent's own
+// interpreter or shell loads them, they do what they were written to do.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { projectRoot } from '../../config/paths.js';
+import { generateTasks } from '../../environments/generate.js';
+import { ensureEnvironmentImage } from '../../environments/image.js';
+import { verifierArgv } from '../../environments/layout.js';
+import { loadEnvironment, type EnvironmentPackage } from '../../environments/package.js';
+import { probeTaskState, startTaskSandbox, taskRequest } from '../../environments/task-sandbox.js';
+import { baseImageTag } from '../../sandboxes/base-image.js';
+import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
+import { LABEL_RUN, type SandboxLimits } from '../../sandboxes/profile.js';
+import { SandboxManager } from '../../sandboxes/sandbox.js';
+import { SUBMIT_TOOL, type TaskSpec, type ToolCall } from '../../schemas/types.js';
+import { runRollout, type RolloutTrace } from '../../verification/rollout.js';
+import { verifyOutcome } from '../../verification/verify.js';
+
+const limits: SandboxLimits = { memoryMb: 256, pidsLimit: 64, cpus: 1, timeoutMs: 10_000, outputLimitBytes: 4096 };
+const labels = { [LABEL_RUN]: `tamper-${process.pid}` };
+const docker = connectDocker();
+const sandboxes = new SandboxManager(docker, limits);
+
+const SUBMIT: ToolCall = { name: SUBMIT_TOOL, arguments: {} };
+const VERIFIER_DIR = '/opt/tasksynth/env/double-shell/verifier';
+const FILES_VERIFIER_DIR = '/opt/tasksynth/env/files/verifier';
+/** Text of the double-shell package's private verifier/answer_key.txt: must never reach the agent or a report. */
+const KEY_TEXT = 'only the verifier may read this';
+const USER_SITE = '/work/.local/lib/python3.11/site-packages';
+
+interface Fact {
+  type: string;
+  text?: string;
+  readable?: boolean;
+  size?: number;
+  target?: string | null;
+}
+interface TreeState {
+  tree: Record<string, Fact>;
+  entries: number;
+  complete: boolean;
+  planted?: string;
+}
+
+interface Setup {
+  pkg: EnvironmentPackage;
+  image: string;
+  task: TaskSpec;
+  /** The judged file and the word the task wants in it, and a word that is wrong. */
+  file: string;
+  right: string;
+  wrong: string;
+}
+let shell: Setup;
+let files: Setup;
+
+async function prepare(dir: string): Promise<{ pkg: EnvironmentPackage; image: string; task: TaskSpec }> {
+  const pkg = loadEnvironment(dir);
+  const image = await ensureEnvironmentImage(docker, pkg, baseImageTag());
+  const id = await sandboxes.create(image, labels);
+  try {
+    const [task] = await generateTasks(sandboxes, id, pkg, { scope: `tamper-${process.pid}`, seed: 7, tier: 0, count: 1, offset: 0 });
+    return { pkg, image, task: task! };
+  } finally {
+    await sandboxes.remove(id);
+  }
+}
+
+before(
+  async () => {
+    await pingDocker(docker);
+    const [s, f] = await Promise.all([
+      prepare(join(projectRoot(), 'tests', 'fixtures', 'environments', 'double-shell')),
+      prepare(join(projectRoot(), 'environments', 'files')),
+    ]);
+    const right = /^Write the word (\w+) into answer\.txt\.$/.exec(s.task.prompt)?.[1];
+    const wrong = /^printf (\w+) > answer\.txt$/.exec(String(s.task.mutants[0]!.calls[0]!.arguments.command))?.[1];
+    assert.ok(right && wrong && right !== wrong, `unexpected double-shell task: ${JSON.stringify(s.task)}`);
+    shell = { ...s, file: 'answer.txt', right, wrong };
+    const write = f.task.reference[0]!.arguments as { path: string; content: string };
+    const fWrong = f.task.mutants.find((m) => m.name === 'wrong word')!.calls[0]!.arguments.content as string;
+    files = { ...f, file: write.path, right: write.content, wrong: fWrong };
+  },
+  { timeout: 10 * 60_000 },
+);
+
+after(async () => {
+  await sandboxes.reap(0, labels);
+});
+
+const sh = (command: string): ToolCall => ({ name: 'shell', arguments: { command } });
+const writeFile = (path: string, content: string): ToolCall => ({ name: 'write_file', arguments: { path, content } });
+const readFile = (path: string): ToolCall => ({ name: 'read_file', arguments: { path } });
+
+/** One scripted rollout ending in submit; the last call is always submit. */
+function attempt(env: Setup, name: string, calls: ToolCall[]): Promise<RolloutTrace> {
+  return runRollout(sandboxes, env.pkg, env.image, env.task, { gate: 'mutant', name, calls: [...calls, SUBMIT], mustPass: false }, labels);
+}
+
+const stateOf = (trace: RolloutTrace): TreeState => {
+  assert.equal(trace.probeError, null, `the probe failed: ${trace.probeError}`);
+  return trace.outcome.state as TreeState;
+};
+const outputOf = (trace: RolloutTrace, step: number) => trace.steps[step]!.result!.output;
+const exitOf = (trace: RolloutTrace, step: number) => trace.steps[step]!.result!.exitCode;
+
+/** Asserts the verdict failed while the probe worked, and the judged file holds what the agent really left. */
+function assertFailedWithRealState(env: Setup, trace: RolloutTrace, judged: Fact): TreeState {
+  const state = stateOf(trace);
+  assert.equal(trace.verdict.passed, false, `a tamper attempt passed: ${JSON.stringify(trace.outcome.state)}`);
+  assert.deepEqual(pick(state.tree[env.file], Object.keys(judged)), judged);
+  assert.equal(state.planted, undefined, 'the probe printed a planted fake state');
+  return state;
+}
+
+function pick(fact: Fact | undefined, keys: string[]): Partial<Fact> | undefined {
+  if (!fact) return undefined;
+  return Object.fromEntries(keys.map((k) => [k, fact[k as keyof Fact]]));
+}
+
+/** The fake probe output a planted module prints in place of the real one: it would pass the task. */
+const fakeState = (env: Setup, name: string) =>
+  JSON.stringify({ complete: true, entries: 1, planted: name, tree: { [env.file]: { type: 'file', text: env.right } } });
+
+/**
+ * A Python module a hostile agent plants: logs its name to /work/hooks.log, rewrites the judged file with the
+ * right word (both only where the running uid may write), and swaps stdout so the process prints a fake passing
+ * state instead of its own output. With `shadows`, it then loads the real module it hides and passes it on, so
+ * the program importing it keeps working.
+ */
+function plantedModule(env: Setup, name: string, shadows = false): string {
+  const lines = [
+    '# Planted by a hostile agent: if this runs inside the probe, the probe prints a fake passing state.',
+    'import atexit, io, posix, sys',
+    'def _put(path, data, flags):',
+    '    try:',
+    '        fd = posix.open(path, flags, 0o666)',
+    '    except OSError:',
+    '        return',
+    '    try:',
+    '        posix.write(fd, data)',
+    '    finally:',
+    '        posix.close(fd)',
+    `_put("/work/hooks.log", b"${name}\\n", posix.O_WRONLY | posix.O_CREAT | posix.O_APPEND)`,
+    `_put("/work/${env.file}", b"${env.right}", posix.O_WRONLY | posix.O_CREAT | posix.O_TRUNC)`,
+    'if not getattr(sys, "planted", False):',
+    '    sys.planted = True',
+    '    sys.stdout = io.StringIO()',
+    `    atexit.register(posix.write, 1, ${JSON.stringify(fakeState(env, name))}.encode())`,
+  ];
+  if (shadows) {
+    lines.push(
+      '_name = __name__',
+      'del sys.modules[_name]',
+      '_saved = sys.path[:]',
+      'sys.path[:] = [p for p in sys.path if p not in ("", ".", "/work")]',
+      'try:',
+      '    _real = __import__(_name)',
+      'finally:',
+      '    sys.path[:] = _saved',
+      'globals().update({k: v for k, v in vars(_real).items() if not k.startswith("__")})',
+      'sys.modules[_name] = _real',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Shell that writes `content` to `path` (a quoted heredoc: no expansion). */
+const plantFile = (path: string, content: string) => `cat > ${path} <<'PLANTED_EOF'\n${content}PLANTED_EOF\n`;
+
+/** Shell that lists every process of the agent's uid as "PROC <pid> <cmdline>". */
+const LIST_AGENT_PROCESSES =
+  'for p in /proc/[0-9]*; do [ "$(stat -c %u "$p" 2>/dev/null)" = 1000 ] || continue; ' +
+  'echo "PROC ${p#/proc/} $(tr "\\0" " " < "$p/cmdline" 2>/dev/null)"; done';
+
+describe('start-up hooks in the agent\'s user site-packages (HOME is /work)', () => {
+  const plant = () =>
+    sh(
+      [
+        `printf ${shell.wrong} > answer.txt`,
+        // Make the verifier able to write here, so a hook that ran in the probe could change the answer.
+        ': > hooks.log',
+        'chmod 666 answer.txt hooks.log',
+        'chmod 777 /work',
+        `mkdir -p ${USER_SITE}`,
+        plantFile(`${USER_SITE}/usercustomize.py`, plantedModule(shell, 'usercustomize')),
+        plantFile(`${USER_SITE}/sitecustomize.py`, plantedModule(shell, 'sitecustomize')),
+        plantFile(`${USER_SITE}/planted_pth.py`, plantedModule(shell, 'pth')),
+        `echo 'import planted_pth' > ${USER_SITE}/planted.pth`,
+        `ls ${USER_SITE}`,
+      ].join('\n'),
+    );
+
+  test('the fake state the hooks print would pass the task', () => {
+    assert.equal(verifyOutcome(shell.task.outcomeSchema, { submitted: {}, state: JSON.parse(fakeState(shell, 'x')) }).passed, true);
+  });
+
+  test('the probe loads none of them: real state, no fake, nothing logged', async () => {
+    const trace = await attempt(shell, 'user site hooks', [plant(), sh('cat answer.txt; echo; cat hooks.log')]);
+    assert.equal(exitOf(trace, 0), 0, outputOf(trace, 0));
+    assert.match(outputOf(trace, 0), /planted\.pth/);
+    // The tools' own interpreters (python3 -I) did not load them either.
+    assert.equal(outputOf(trace, 1), `${shell.wrong}\n`);
+    const state = assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+    // The verifier could have written hooks.log (mode 666 in a mode 777 /work), yet it is empty.
+    assert.deepEqual(pick(state.tree['hooks.log'], ['type', 'text']), { type: 'file', text: '' });
+  });
+
+  test('control: the agent\'s own python3 (no -I) loads the .pth and usercustomize.py', async () => {
+    const trace = await attempt(shell, 'user site hooks, control', [plant(), sh('python3 -c \'print("real output")\''), sh('cat hooks.log')]);
+    assert.equal(outputOf(trace, 1), fakeState(shell, 'pth'));
+    // Debian's own sitecustomize (earlier on sys.path) shadows the one in the user site even without -I.
+    assert.deepEqual(outputOf(trace, 2).trim().split('\n'), ['pth', 'usercustomize']);
+    assert.equal(trace.verdict.passed, true, 'the hooks rewrote answer.txt as the agent');
+  });
+});
+
+describe('modules planted in the working directory', () => {
+  const names = ['json', 'os', 'runpy', 'tasksynth_state', 'shell_tasks', 'run_verifier', 'generate', 'probe', 'files_tasks'];
+  const plant = () =>
+    sh(
+      [
+        `printf ${shell.wrong} > answer.txt`,
+        ': > hooks.log',
+        'chmod 666 answer.txt hooks.log',
+        'chmod 777 /work',
+        ...names.map((n) => plantFile(`/work/${n}.py`, plantedModule(shell, n, true))),
+      ].join('\n'),
+    );
+
+  test('the probe imports none of them', async () => {
+    const trace = await attempt(shell, 'cwd modules', [plant()]);
+    assert.equal(exitOf(trace, 0), 0, outputOf(trace, 0));
+    const state = assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+    assert.deepEqual(pick(state.tree['hooks.log'], ['type', 'text']), { type: 'file', text: '' });
+    for (const n of names) assert.equal(state.tree[`${n}.py`]?.type, 'file', `${n}.py was planted`);
+  });
+
+  test('control: the agent\'s own python3 in /work imports the planted json.py', async () => {
+    const trace = await attempt(shell, 'cwd modules, control', [plant(), sh('python3 -c \'import json; print(json.dumps("real output"))\''), sh('cat hooks.log')]);
+    assert.equal(outputOf(trace, 1), fakeState(shell, 'json'));
+    assert.deepEqual(outputOf(trace, 2).trim().split('\n'), ['json']);
+    assert.equal(trace.verdict.passed, true);
+  });
+
+  test('files: modules and start-up hooks planted with write_file are not imported by its probe', async () => {
+    const planted: Array<[string, string]> = [
+      ...['files_tasks', 'tasksynth_state', 'json', 'runpy', 'probe', 'sitecustomize', 'usercustomize'].map(
+        (n): [string, string] => [`${n}.py`, plantedModule(files, n, !n.endsWith('customize'))],
+      ),
+      [`.local/lib/python3.11/site-packages/usercustomize.py`, plantedModule(files, 'usercustomize')],
+      [`.local/lib/python3.11/site-packages/sitecustomize.py`, plantedModule(files, 'sitecustomize')],
+      [`.local/lib/python3.11/site-packages/planted_pth.py`, plantedModule(files, 'pth')],
+      [`.local/lib/python3.11/site-packages/planted.pth`, 'import planted_pth\n'],
+    ];
+    const trace = await attempt(files, 'files: planted modules', [
+      ...planted.map(([path, text]) => writeFile(path, text)),
+      writeFile(files.file, files.wrong),
+    ]);
+    trace.steps.slice(0, -1).forEach((s, i) => assert.equal(s.result!.exitCode, 0, `step ${i}: ${s.result!.output}`));
+    const state = assertFailedWithRealState(files, trace, { type: 'file', text: files.wrong });
+    assert.equal(state.tree['hooks.log'], undefined);
+  });
+});
+
+describe('the exec environment', () => {
+  const plant = () =>
+    sh(
+      [
+        `printf ${shell.wrong} > answer.txt`,
+        ': > hooks.log',
+        'chmod 666 answer.txt hooks.log',
+        'chmod 777 /work',
+        `printf 'echo bashrc >> /work/hooks.log; printf ${shell.right} > /work/answer.txt\\n' > .bashrc`,
+        `printf 'echo profile >> /work/hooks.log; printf ${shell.right} > /work/answer.txt\\n' > .profile`,
+        'mkdir -p pyhooks',
+        plantFile('pyhooks/sitecustomize.py', plantedModule(shell, 'sitecustomize')),
+        'export PYTHONPATH=/work/pyhooks BASH_ENV=/work/.bashrc ENV=/work/.profile',
+        '(export PYTHONPATH=/work/pyhooks BASH_ENV=/work/.bashrc; exec sleep 30) >/dev/null 2>&1 < /dev/null &',
+        'echo planted',
+      ].join('\n'),
+    );
+
+  test('.bashrc, .profile and exported variables reach neither later tool calls nor the probe', async () => {
+    const trace = await attempt(shell, 'environment', [
+      plant(),
+      sh('echo "PYTHONPATH=[$PYTHONPATH] BASH_ENV=[$BASH_ENV] ENV=[$ENV]"; cat answer.txt; echo; cat hooks.log'),
+    ]);
+    assert.equal(exitOf(trace, 0), 0, outputOf(trace, 0));
+    assert.equal(outputOf(trace, 1), `PYTHONPATH=[] BASH_ENV=[] ENV=[]\n${shell.wrong}\n`);
+    const state = assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+    assert.deepEqual(pick(state.tree['hooks.log'], ['type', 'text']), { type: 'file', text: '' });
+  });
+
+  test('control: a login shell, an interactive shell and PYTHONPATH do load them', async () => {
+    const trace = await attempt(shell, 'environment, control', [
+      plant(),
+      sh('bash -l -c true; bash -i -c true 2>/dev/null; PYTHONPATH=/work/pyhooks python3 -c "print(1)"; echo; cat hooks.log'),
+    ]);
+    assert.equal(outputOf(trace, 1), `${fakeState(shell, 'sitecustomize')}\nprofile\nbashrc\nsitecustomize\n`);
+    assert.equal(trace.verdict.passed, true);
+  });
+});
+
+describe('symlinks', () => {
+  test('answer.txt linked to a file in /work holding the right word is reported as a link, not followed', async () => {
+    const trace = await attempt(shell, 'symlink to right word', [
+      sh(`printf ${shell.right} > right.txt; ln -s right.txt answer.txt; ln -s ${VERIFIER_DIR} keys; cat answer.txt`),
+    ]);
+    // Control: whatever follows the link reads the right word.
+    assert.equal(outputOf(trace, 0), shell.right);
+    const state = assertFailedWithRealState(shell, trace, { type: 'symlink', target: 'right.txt' });
+    assert.equal(state.tree['answer.txt']!.text, undefined);
+    assert.deepEqual(state.tree.keys, { type: 'symlink', target: VERIFIER_DIR });
+    assert.ok(!Object.keys(state.tree).some((k) => k.startsWith('keys/')), 'the probe walked into a linked directory');
+  });
+
+  test('answer.txt linked to the verifier\'s answer key: a link in the report, the key never read', async () => {
+    const trace = await attempt(shell, 'symlink to answer key', [sh(`ln -s ${VERIFIER_DIR}/answer_key.txt answer.txt; cat answer.txt`)]);
+    assert.notEqual(exitOf(trace, 0), 0);
+    assert.match(outputOf(trace, 0), /Permission denied/);
+    assertFailedWithRealState(shell, trace, { type: 'symlink', target: `${VERIFIER_DIR}/answer_key.txt` });
+    assert.ok(!JSON.stringify(trace).includes(KEY_TEXT), 'the answer key leaked');
+  });
+});
+
+describe('lingering processes', () => {
+  // Each writes the right word a second after the tool call that started it has ended, detached every way.
+  const linger = (env: Setup) =>
+    [
+      `printf ${env.wrong} > answer.txt`,
+      `setsid sh -c ': LINGER-setsid; sleep 1; printf ${env.right} > /work/answer.txt' >/dev/null 2>&1 < /dev/null &`,
+      `nohup sh -c ': LINGER-nohup; sleep 1; printf ${env.right} > /work/answer.txt' >/dev/null 2>&1 < /dev/null &`,
+      `( trap '' TERM HUP INT; : LINGER-trap; sleep 1; while :; do printf ${env.right} > /work/answer.txt; done ) >/dev/null 2>&1 < /dev/null &`,
+      `setsid sh -c '(: LINGER-double-fork; sleep 1; printf ${env.right} > /work/answer.txt) &' >/dev/null 2>&1 < /dev/null &`,
+      'disown -a',
+    ].join('\n');
+
+  test('processes started before submit are killed: the probe reads the wrong answer', async () => {
+    const trace = await attempt(shell, 'lingering, then submit', [sh(linger(shell))]);
+    assert.equal(exitOf(trace, 0), 0, outputOf(trace, 0));
+    assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+  });
+
+  test('a later tool call finds the answer unchanged and no process of the earlier call', async () => {
+    const trace = await attempt(shell, 'lingering, then look', [sh(linger(shell)), sh(`sleep 2; cat answer.txt; echo; ${LIST_AGENT_PROCESSES}`)]);
+    const lines = outputOf(trace, 1).trim().split('\n');
+    assert.equal(lines[0], shell.wrong);
+    const procs = lines.filter((l) => l.startsWith('PROC '));
+    assert.ok(procs.some((l) => l.includes('shell_tool.py')), `the listing sees the tool call itself: ${lines.join('\n')}`);
+    assert.deepEqual(procs.filter((l) => /LINGER|sleep 1/.test(l)), []);
+    assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+  });
+
+  test('control: alive, the same processes do write the right word', async () => {
+    const trace = await attempt(shell, 'lingering, control', [sh(`${linger(shell)}\nsleep 2; cat answer.txt`)]);
+    assert.equal(outputOf(trace, 0), shell.right);
+    assert.equal(trace.verdict.passed, true);
+  });
+
+  test('a process that escaped every tool call is killed by the probe, which refuses to read while it lives', async () => {
+    const { pkg, image, task } = shell;
+    const id = await startTaskSandbox(sandboxes, pkg, image, task, labels);
+    try {
+      // Started outside a tool call, so the per-call kill never saw it.
+      const started = await sandboxes.exec(id, [
+        'bash',
+        '-c',
+        `printf ${shell.wrong} > answer.txt; ( trap '' TERM HUP INT; sleep 2; while :; do printf ${shell.right} > answer.txt; done ) >/dev/null 2>&1 < /dev/null &`,
+      ]);
+      assert.equal(started.exitCode, 0, started.output);
+      const refused = await sandboxes.exec(id, verifierArgv(pkg.name, pkg.probe, { requireNoAgentProcesses: true }), {
+        user: 'verifier',
+        workingDir: '/',
+        stdin: JSON.stringify({ ...taskRequest(task), root: '/work' }),
+      });
+      assert.equal(refused.exitCode, 3, refused.output);
+      assert.match(refused.output, /agent processes still running/);
+      const reading = await probeTaskState(sandboxes, pkg, id, task);
+      assert.ok(reading.ok, reading.ok ? '' : reading.error);
+      assert.equal((reading.state as TreeState).tree['answer.txt']?.text, shell.wrong);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const later = await sandboxes.exec(id, ['sh', '-c', `cat /work/answer.txt; echo; ${LIST_AGENT_PROCESSES}`], { user: 'verifier', workingDir: '/' });
+      assert.equal(later.output, `${shell.wrong}\n`, 'the loop still ran after the probe');
+    } finally {
+      await sandboxes.remove(id);
+    }
+  });
+});
+
+describe('the private verifier folder', () => {
+  test('double-shell: the answer key and the verifier code cannot be read, listed, copied or linked', async () => {
+    const tries = [
+      `cat ${VERIFIER_DIR}/answer_key.txt`,
+      `ls ${VERIFIER_DIR}`,
+      `cat ${VERIFIER_DIR}/generate.py`,
+      `cp ${VERIFIER_DIR}/shell_tasks.py /work/`,
+      `ln ${VERIFIER_DIR}/answer_key.txt /work/key`,
+      `cat /proc/1/root${VERIFIER_DIR}/answer_key.txt`,
+      'ls /verifier',
+    ];
+    const trace = await attempt(shell, 'read the verifier', [...tries.map(sh), sh(`printf ${shell.wrong} > answer.txt`)]);
+    tries.forEach((t, i) => {
+      assert.notEqual(exitOf(trace, i), 0, `${t}: ${outputOf(trace, i)}`);
+      assert.match(outputOf(trace, i), /Permission denied|Operation not permitted/, t);
+    });
+    assert.ok(!JSON.stringify(trace).includes(KEY_TEXT), 'the answer key leaked');
+    const state = assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+    assert.equal(state.tree.key, undefined);
+    assert.equal(state.tree['shell_tasks.py'], undefined);
+  });
+
+  test('files: its tools read and write nothing outside /work', async () => {
+    const outside = [
+      readFile(`../${FILES_VERIFIER_DIR.slice(1)}/files_tasks.py`),
+      readFile(`${FILES_VERIFIER_DIR}/files_tasks.py`),
+      readFile(`/work/..${FILES_VERIFIER_DIR}/probe.py`),
+      readFile(`/proc/1/root${FILES_VERIFIER_DIR}/files_tasks.py`),
+      readFile('/etc/passwd'),
+      writeFile('../etc/passwd', 'x'),
+      writeFile('/work/../x', 'x'),
+      writeFile('/etc/passwd', 'x'),
+      writeFile(`../${FILES_VERIFIER_DIR.slice(1)}/probe.py`, 'print("{}")'),
+      writeFile('../verifier/state/x', 'x'),
+    ];
+    const trace = await attempt(files, 'files: outside /work', [...outside, writeFile(files.file, files.right)]);
+    outside.forEach((c, i) => {
+      assert.equal(exitOf(trace, i), 1, `${JSON.stringify(c)}: ${outputOf(trace, i)}`);
+      assert.match(outputOf(trace, i), /outside the work directory/);
+    });
+    // The failed calls changed nothing: the right answer still passes.
+    const state = stateOf(trace);
+    assert.equal(trace.verdict.passed, true, JSON.stringify(trace.verdict.errors));
+    assert.deepEqual(Object.keys(state.tree).sort(), [files.file]);
+  });
+});
+
+describe('what the agent leaves behind fails only its own episode', () => {
+  test('answer.txt with mode 000: reported unreadable, the verdict fails', async () => {
+    const trace = await attempt(shell, 'mode 000', [sh(`printf ${shell.right} > answer.txt; chmod 000 answer.txt`)]);
+    assertFailedWithRealState(shell, trace, { type: 'file', readable: false, size: shell.right.length });
+  });
+
+  test('/work itself with mode 000: the probe still answers, the answer is missing', async () => {
+    const trace = await attempt(shell, 'work mode 000', [sh(`printf ${shell.right} > answer.txt; chmod 000 /work`)]);
+    assertFailedWithRealState(shell, trace, { type: 'missing' });
+  });
+
+  test('5000 files named before answer.txt cannot push it out of the report: the right answer passes', async () => {
+    const trace = await attempt(shell, 'flood', [
+      sh(`for i in $(seq -w 0 4999); do : > a$i; done; printf ${shell.right} > answer.txt; ls | wc -l`),
+    ]);
+    assert.equal(outputOf(trace, 0).trim(), '5002');
+    const state = stateOf(trace);
+    assert.equal(state.complete, false);
+    assert.ok(state.entries >= 5002, `entries: ${state.entries}`);
+    assert.ok(Object.keys(state.tree).length <= 129);
+    assert.equal(state.tree['answer.txt']?.text, shell.right);
+    assert.equal(trace.verdict.passed, true, JSON.stringify(trace.verdict.errors));
+  });
+
+  test('a FIFO named answer.txt: the probe does not hang', async () => {
+    const started = Date.now();
+    const trace = await attempt(shell, 'fifo', [sh('mkfifo answer.txt')]);
+    assertFailedWithRealState(shell, trace, { type: 'other' });
+    assert.ok(Date.now() - started < limits.timeoutMs, `took ${Date.now() - started} ms`);
+  });
+
+  test('answer.txt as a directory: reported as one, the verdict fails', async () => {
+    const trace = await attempt(shell, 'directory', [sh(`mkdir answer.txt; printf ${shell.right} > answer.txt/answer.txt`)]);
+    const state = assertFailedWithRealState(shell, trace, { type: 'dir' });
+    assert.equal(state.tree['answer.txt/answer.txt']?.text, shell.right);
+  });
+
+  test('a full /work: the right answer cannot be written, the probe still answers', async () => {
+    const trace = await attempt(shell, 'disk full', [
+      sh('dd if=/dev/zero of=big bs=1M count=70'),
+      sh(`printf ${shell.right} > answer.txt`),
+    ]);
+    assert.notEqual(exitOf(trace, 0), 0);
+    assert.match(outputOf(trace, 0), /No space left on device/);
+    assert.notEqual(exitOf(trace, 1), 0);
+    assert.match(outputOf(trace, 1), /No space left on device/);
+    const state = stateOf(trace);
+    assert.equal(trace.verdict.passed, false);
+    assert.notEqual(state.tree['answer.txt']?.text, shell.right);
+    assert.equal(state.tree.big?.type, 'file');
+  });
+});
+
+// HOLE (found by this file, not fixed here): tasksynth_state.read_tree caps entries (128) and texts (1024
+// characters) but not the bytes it prints. Keys are full relative paths (up to PATH_MAX), and emit() escapes every
+// non-ASCII character as \uXXXX (6 bytes), so the report can far exceed the runner's PROBE_OUTPUT_LIMIT (256 KiB):
+// the output is truncated and the probe fails. An agent that solved its task fails its own episode this way (it
+// never makes a wrong answer pass). Marked todo until the report is bounded by size; drop `todo` then.
+describe('the size of the probe report', () => {
+  const todo = 'read_tree does not bound the bytes of its report; the probe fails with "output truncated"';
+
+  test('130 files of 1100 bytes that are not UTF-8 next to the right answer: the probe still answers', { todo }, async () => {
+    const trace = await attempt(shell, 'report size: texts', [
+      sh(`printf ${shell.right} > answer.txt; for i in $(seq 1 130); do head -c 1100 /dev/zero | tr '\\0' '\\377' > f$i; done`),
+    ]);
+    assert.equal(trace.probeError, null);
+    assert.equal(trace.verdict.passed, true);
+  });
+
+  test('files: three deep paths of non-ASCII names next to the right answer: the probe still answers', { todo }, async () => {
+    const component = 'é'.repeat(120);
+    const deep = (c: string) => `${Array.from({ length: 15 }, (_, i) => `${c}${i}${component}`).join('/')}/f`;
+    const trace = await attempt(files, 'report size: paths', [
+      writeFile(files.file, files.right),
+      ...['a', 'b', 'c'].map((c) => writeFile(deep(c), 'x')),
+    ]);
+    trace.steps.slice(0, -1).forEach((s, i) => assert.equal(s.result!.exitCode, 0, `step ${i}: ${s.result!.output}`));
+    assert.equal(trace.probeError, null);
+    assert.equal(trace.verdict.passed, true);
+  });
+});
