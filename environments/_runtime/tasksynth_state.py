@@ -13,6 +13,10 @@ import sys
 MAX_ENTRIES = 128
 MAX_SCANNED = 20000
 MAX_TEXT = 1024
+# The report's size in bytes as emit() prints it, for the entries beyond the judged ones: long names and
+# non-ASCII text (six bytes a character once escaped) cannot push it past what tasksynth accepts (256 KiB).
+MAX_REPORT_BYTES = 160 * 1024
+MAX_NAME = 512
 
 
 def _kind(mode):
@@ -66,18 +70,25 @@ def entry_fact(path, max_text=MAX_TEXT):
 
 
 def safe_name(name):
-    """A file name as JSON-safe text: undecodable bytes become U+FFFD instead of lone surrogates."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A path as JSON-safe text: undecodable bytes become U+FFFD instead of lone surrogates; a very long path is
+    cut, keeping its end, and marked so it cannot pass for another entry."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text if len(text) <= MAX_NAME else "\u2026(cut)" + text[-MAX_NAME:]
 
 
-def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=MAX_TEXT, always=()):
+def _report_size(key, fact):
+    return len(json.dumps({key: fact}, sort_keys=True, ensure_ascii=True))
+
+
+def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=MAX_TEXT, always=(), max_bytes=MAX_REPORT_BYTES):
     """Facts about the tree under root: {"tree": {relpath: fact}, "entries": n, "complete": bool}.
 
-    Walks breadth-first in sorted order without following links, lists at most max_entries entries and counts
-    at most max_scanned; paths in `always` are reported whatever the caps, so a flood of names cannot push the
-    files a task is judged on out of the report.
+    Walks breadth-first in sorted order without following links, lists at most max_entries entries within
+    max_bytes and counts at most max_scanned; paths in `always` are reported whatever the caps, so a flood of
+    names cannot push the files a task is judged on out of the report.
     """
     tree = {}
+    used = 0
     for rel in always:
         tree[rel] = entry_fact(os.path.join(root, rel), max_text)
     count = 0
@@ -104,12 +115,16 @@ def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=M
             full = os.path.join(root, rel)
             fact = entry_fact(full, max_text)
             key = safe_name(rel)
-            if len(tree) < max_entries or key in tree:
-                tree[key] = fact
-            else:
-                complete = False
             if fact["type"] == "dir":
                 queue.append(rel)
+            if key in tree:
+                continue
+            size = _report_size(key, fact)
+            if len(tree) < max_entries and used + size <= max_bytes:
+                tree[key] = fact
+                used += size
+            else:
+                complete = False
     return {"tree": tree, "entries": count, "complete": complete}
 
 

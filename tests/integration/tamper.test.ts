@@ -329,14 +329,16 @@ describe('symlinks', () => {
 });
 
 describe('lingering processes', () => {
-  // Each writes the right word a second after the tool call that started it has ended, detached every way.
+  // Each writes the right word (atomically, by rename) 2 s after it started, long after the tool call that started
+  // it has ended; detached every way a shell allows.
+  const put = (env: Setup, tag: string) => `printf ${env.right} > /work/.${tag}; mv -f /work/.${tag} /work/answer.txt`;
   const linger = (env: Setup) =>
     [
       `printf ${env.wrong} > answer.txt`,
-      `setsid sh -c ': LINGER-setsid; sleep 1; printf ${env.right} > /work/answer.txt' >/dev/null 2>&1 < /dev/null &`,
-      `nohup sh -c ': LINGER-nohup; sleep 1; printf ${env.right} > /work/answer.txt' >/dev/null 2>&1 < /dev/null &`,
-      `( trap '' TERM HUP INT; : LINGER-trap; sleep 1; while :; do printf ${env.right} > /work/answer.txt; done ) >/dev/null 2>&1 < /dev/null &`,
-      `setsid sh -c '(: LINGER-double-fork; sleep 1; printf ${env.right} > /work/answer.txt) &' >/dev/null 2>&1 < /dev/null &`,
+      `setsid sh -c ': LINGER-setsid; sleep 2; ${put(env, 'a')}' >/dev/null 2>&1 < /dev/null &`,
+      `nohup sh -c ': LINGER-nohup; sleep 2; ${put(env, 'b')}' >/dev/null 2>&1 < /dev/null &`,
+      `( trap '' TERM HUP INT; : LINGER-trap; sleep 2; while :; do ${put(env, 'c')}; done ) >/dev/null 2>&1 < /dev/null &`,
+      `setsid sh -c '(: LINGER-double-fork; sleep 2; ${put(env, 'd')}) &' >/dev/null 2>&1 < /dev/null &`,
       'disown -a',
     ].join('\n');
 
@@ -347,17 +349,17 @@ describe('lingering processes', () => {
   });
 
   test('a later tool call finds the answer unchanged and no process of the earlier call', async () => {
-    const trace = await attempt(shell, 'lingering, then look', [sh(linger(shell)), sh(`sleep 2; cat answer.txt; echo; ${LIST_AGENT_PROCESSES}`)]);
+    const trace = await attempt(shell, 'lingering, then look', [sh(linger(shell)), sh(`sleep 3; cat answer.txt; echo; ${LIST_AGENT_PROCESSES}`)]);
     const lines = outputOf(trace, 1).trim().split('\n');
     assert.equal(lines[0], shell.wrong);
     const procs = lines.filter((l) => l.startsWith('PROC '));
     assert.ok(procs.some((l) => l.includes('shell_tool.py')), `the listing sees the tool call itself: ${lines.join('\n')}`);
-    assert.deepEqual(procs.filter((l) => /LINGER|sleep 1/.test(l)), []);
+    assert.deepEqual(procs.filter((l) => /LINGER|sleep 2 /.test(l)), []);
     assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
   });
 
   test('control: alive, the same processes do write the right word', async () => {
-    const trace = await attempt(shell, 'lingering, control', [sh(`${linger(shell)}\nsleep 2; cat answer.txt`)]);
+    const trace = await attempt(shell, 'lingering, control', [sh(`${linger(shell)}\nsleep 3; cat answer.txt`)]);
     assert.equal(outputOf(trace, 0), shell.right);
     assert.equal(trace.verdict.passed, true);
   });
@@ -370,7 +372,7 @@ describe('lingering processes', () => {
       const started = await sandboxes.exec(id, [
         'bash',
         '-c',
-        `printf ${shell.wrong} > answer.txt; ( trap '' TERM HUP INT; sleep 2; while :; do printf ${shell.right} > answer.txt; done ) >/dev/null 2>&1 < /dev/null &`,
+        `printf ${shell.wrong} > answer.txt; ( trap '' TERM HUP INT; sleep 3; while :; do ${put(shell, 'e')}; done ) >/dev/null 2>&1 < /dev/null &`,
       ]);
       assert.equal(started.exitCode, 0, started.output);
       const refused = await sandboxes.exec(id, verifierArgv(pkg.name, pkg.probe, { requireNoAgentProcesses: true }), {
@@ -383,7 +385,7 @@ describe('lingering processes', () => {
       const reading = await probeTaskState(sandboxes, pkg, id, task);
       assert.ok(reading.ok, reading.ok ? '' : reading.error);
       assert.equal((reading.state as TreeState).tree['answer.txt']?.text, shell.wrong);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await new Promise((resolve) => setTimeout(resolve, 4000));
       const later = await sandboxes.exec(id, ['sh', '-c', `cat /work/answer.txt; echo; ${LIST_AGENT_PROCESSES}`], { user: 'verifier', workingDir: '/' });
       assert.equal(later.output, `${shell.wrong}\n`, 'the loop still ran after the probe');
     } finally {
@@ -430,7 +432,8 @@ describe('the private verifier folder', () => {
     const trace = await attempt(files, 'files: outside /work', [...outside, writeFile(files.file, files.right)]);
     outside.forEach((c, i) => {
       assert.equal(exitOf(trace, i), 1, `${JSON.stringify(c)}: ${outputOf(trace, i)}`);
-      assert.match(outputOf(trace, i), /outside the work directory/);
+      // /proc/1/root cannot even be resolved by the agent; the rest is refused by the tool's own rule.
+      assert.match(outputOf(trace, i), /outside the work directory|Permission denied: '\/proc\/1\/root'/);
     });
     // The failed calls changed nothing: the right answer still passes.
     const state = stateOf(trace);
@@ -492,15 +495,11 @@ describe('what the agent leaves behind fails only its own episode', () => {
   });
 });
 
-// HOLE (found by this file, not fixed here): tasksynth_state.read_tree caps entries (128) and texts (1024
-// characters) but not the bytes it prints. Keys are full relative paths (up to PATH_MAX), and emit() escapes every
-// non-ASCII character as \uXXXX (6 bytes), so the report can far exceed the runner's PROBE_OUTPUT_LIMIT (256 KiB):
-// the output is truncated and the probe fails. An agent that solved its task fails its own episode this way (it
-// never makes a wrong answer pass). Marked todo until the report is bounded by size; drop `todo` then.
+// Keys are relative paths (up to PATH_MAX) and emit() escapes every non-ASCII character as \uXXXX (6 bytes): a
+// report bounded only by entries and text lengths could exceed what the runner accepts, and the probe would fail
+// an agent that solved its task. read_tree bounds the report by bytes too.
 describe('the size of the probe report', () => {
-  const todo = 'read_tree does not bound the bytes of its report; the probe fails with "output truncated"';
-
-  test('130 files of 1100 bytes that are not UTF-8 next to the right answer: the probe still answers', { todo }, async () => {
+  test('130 files of 1100 bytes that are not UTF-8 next to the right answer: the probe still answers', async () => {
     const trace = await attempt(shell, 'report size: texts', [
       sh(`printf ${shell.right} > answer.txt; for i in $(seq 1 130); do head -c 1100 /dev/zero | tr '\\0' '\\377' > f$i; done`),
     ]);
@@ -508,7 +507,7 @@ describe('the size of the probe report', () => {
     assert.equal(trace.verdict.passed, true);
   });
 
-  test('files: three deep paths of non-ASCII names next to the right answer: the probe still answers', { todo }, async () => {
+  test('files: three deep paths of non-ASCII names next to the right answer: the probe still answers', async () => {
     const component = 'é'.repeat(120);
     const deep = (c: string) => `${Array.from({ length: 15 }, (_, i) => `${c}${i}${component}`).join('/')}/f`;
     const trace = await attempt(files, 'report size: paths', [
