@@ -119,9 +119,33 @@ export class SandboxManager {
     if (argv.length === 0) throw new Error('a tool call needs a command (argv is empty)');
     const timeoutMs = opts.timeoutMs ?? this.limits.timeoutMs;
     const seconds = Math.max(1, Math.round(timeoutMs)) / 1000;
-    const script = `timeout -s KILL ${seconds} "$@"; rc=$?; ${KILL_AGENT_PROCESSES}; exit $rc`;
-    const run = await this.raw(id, ['sh', '-c', script, 'tool', ...argv], { ...opts, user: 'agent' });
-    return this.result(run, timeoutMs, opts);
+    // Killed before too: a call that killed this very wrapper leaves no stop behind it, and a shell that cannot
+    // fork (its pids taken) exits at once, so the stop must come before the first fork.
+    const script = `${KILL_AGENT_PROCESSES}; timeout -s KILL ${seconds} "$@"; rc=$?; ${KILL_AGENT_PROCESSES}; exit $rc`;
+    return this.agentCaused(id, 'the tool', async () => {
+      const run = await this.raw(id, ['sh', '-c', script, 'tool', ...argv], { ...opts, user: 'agent' });
+      return this.result(run, timeoutMs, opts);
+    });
+  }
+
+  /**
+   * Runs `fn`; when Docker refuses it while the container is still there and either running or killed for
+   * memory, the agent brought that about (its processes fill the pids limit, or it ate the memory), so the
+   * refusal becomes a failed result of its own episode (exit -1) instead of an error that would retry and
+   * reject the task. A container that is gone, or a daemon that does not answer, is still an error.
+   */
+  private async agentCaused(id: string, what: string, fn: () => Promise<ToolResult>): Promise<ToolResult> {
+    try {
+      return await fn();
+    } catch (error) {
+      const state = await this.docker
+        .getContainer(id)
+        .inspect()
+        .then((info) => info.State, () => undefined);
+      if (!state || !(state.Running || state.OOMKilled)) throw error;
+      const why = error instanceof Error ? error.message : String(error);
+      return { exitCode: -1, output: `${what} could not run in the sandbox: ${why}`, truncated: false, timedOut: false, durationMs: 0 };
+    }
   }
 
   /** Kills every process of the agent's uid (the container's keeper runs as the verifier and stays). */
@@ -136,12 +160,14 @@ export class SandboxManager {
   async probe(id: string, probeArgv: string[], request: Record<string, unknown>, outputLimitBytes: number): Promise<ToolResult> {
     let result: ToolResult | undefined;
     for (let attempt = 0; attempt < REAP_ATTEMPTS; attempt++) {
-      await this.stopAgentProcesses(id);
-      result = await this.exec(id, probeArgv, {
-        user: 'verifier',
-        workingDir: '/',
-        stdin: JSON.stringify({ ...request, root: WORK_DIR }),
-        outputLimitBytes,
+      result = await this.agentCaused(id, 'the probe', async () => {
+        await this.stopAgentProcesses(id);
+        return this.exec(id, probeArgv, {
+          user: 'verifier',
+          workingDir: '/',
+          stdin: JSON.stringify({ ...request, root: WORK_DIR }),
+          outputLimitBytes,
+        });
       });
       if (result.exitCode !== AGENT_STILL_RUNNING) return result;
     }

@@ -479,6 +479,17 @@ describe('what the agent leaves behind fails only its own episode', () => {
     assert.equal(state.tree['answer.txt/answer.txt']?.text, shell.right);
   });
 
+  test('a fork bomb started after killing the tool\'s own wrapper: later calls and the probe still run', async () => {
+    const bomb = "import os, time\\nwhile True:\\n  try: os.fork()\\n  except OSError: time.sleep(0.001)\\n";
+    const trace = await attempt(shell, 'fork bomb', [
+      sh(`printf ${shell.wrong} > answer.txt; printf '${bomb}' > bomb.py; kill -9 -1; setsid python3 bomb.py >/dev/null 2>&1 & sleep 2`),
+      sh('echo after'),
+      sh('ls /proc | grep -c "^[0-9]"'),
+    ]);
+    assertFailedWithRealState(shell, trace, { type: 'file', text: shell.wrong });
+    assert.ok(Number(outputOf(trace, 2).trim()) < 10, `the bomb was stopped: ${outputOf(trace, 2)} processes`);
+  });
+
   test('a full /work: the right answer cannot be written, the probe still answers', async () => {
     const trace = await attempt(shell, 'disk full', [
       sh('dd if=/dev/zero of=big bs=1M count=70'),
