@@ -42,7 +42,7 @@ export function validateConfig(value: unknown, file: string, baseDir = process.c
   try {
     catalog = new EnvironmentCatalog(cfg.environments);
   } catch (error) {
-    if (error instanceof EnvironmentError) throw new ConfigError(file, [`/environments: ${error.message}`]);
+    if (error instanceof EnvironmentError) throw new ConfigError(file, error.problems.map((p) => `/environments: ${error.file}: ${p}`));
     throw new ConfigError(file, [`/environments: ${(error as Error).message}`]);
   }
   if (!catalog.names().includes(cfg.family)) {

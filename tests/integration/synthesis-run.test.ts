@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { validateConfig } from '../../config/load-config.js';
+import { projectRoot } from '../../config/paths.js';
 import { runIdFor, runWorkflowId } from '../../client/run-id.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
@@ -122,4 +123,44 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   // The recorded history replays against the current workflow code: a non-deterministic change fails here.
   await Worker.runReplayHistory(workflowBundleOption(), history!, runWorkflowId(runId));
   await Worker.runReplayHistory(workflowBundleOption(), episodeHistory!, episodeWorkflowId);
+});
+
+test('a run over a user\'s package (config `environments:`) rejects every gameable task at its gates, before any model call', { timeout: 20 * 60_000 }, async () => {
+  const fixtures = join(projectRoot(), 'tests', 'fixtures', 'environments');
+  const config = validateConfig(
+    { name: 'gameable', family: 'double-gameable', environments: ['double-gameable'], seed: 4, tiers: [0, 1, 2, 3, 4], tasksPerTier: 1,
+      episodesPerTask: 2, concurrency: { tasks: 2, episodes: 4 } },
+    'gameable test config',
+    fixtures,
+  );
+  assert.deepEqual(config.environments, [join(fixtures, 'double-gameable')], 'environments are read relative to the config');
+  const engine = workerEngine(config.model);
+  const catalog = new EnvironmentCatalog(config.environments);
+  const environment = environmentRef(catalog.get('double-gameable'));
+  const runId = runIdFor(config, engine.fingerprint, environment.hash);
+  const taskQueue = `gameable-${process.pid}`;
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
+  const running = workers.run();
+  try {
+    const handle = await startSynthesisRun(env.client, { runId, config, environment, taskQueue, engineFingerprint: engine.fingerprint });
+    const result = await watchRun(handle, () => undefined, 500);
+    assert.equal(result.progress.tasksRejected, 5);
+    assert.equal(result.progress.modelEpisodesDone, 0, 'no model episode runs for a gameable task');
+    const tasks = store.listTasks(runId);
+    assert.equal(tasks.length, 5);
+    for (const task of tasks) {
+      assert.equal(task.status, 'rejected');
+      assert.match(task.reason ?? '', /^gameable: /, `${task.id}: ${task.reason}`);
+      const gates = store.listGates(task.id);
+      assert.equal(gates.find((g) => g.gate === 'reference')?.passed, true);
+      assert.ok(gates.some((g) => !g.mustPass && g.passed), `${task.id} records the gate that let it through`);
+      assert.equal(store.listEpisodes(task.id).length, 0);
+    }
+  } finally {
+    workers.shutdown();
+    await running;
+    await engine.provider.close();
+  }
+  const left = await docker.listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
+  assert.equal(left.length, 0, 'every gate sandbox was removed');
 });

@@ -79,3 +79,13 @@ test('the CLI rejects a bad config with exit code 2 and writes nothing', () => {
   assert.deepEqual(readdirSync(home), before);
   assert.equal(existsSync(join(home, 'state')), false);
 });
+
+test('family names a package: built-in or under `environments`, read relative to the config; tiers within its range', () => {
+  assert.ok(problemsOf({ ...minimal, family: 'trips' }).some((p) => /^\/family "trips" is not an environment package here \(known: files\)/.test(p)));
+  assert.ok(problemsOf({ ...minimal, tiers: [0, 4] }).some((p) => /^\/tiers\/1 environment files has tiers 0\.\.3, not 4/.test(p)));
+  assert.ok(problemsOf({ ...minimal, environments: ['no-such-folder'] }).some((p) => /^\/environments: .*does not exist/.test(p)));
+  const fixtures = join(projectRoot(), 'tests', 'fixtures', 'environments');
+  const cfg = validateConfig({ ...minimal, family: 'double-gameable', environments: ['double-gameable'], tiers: [4] }, 'x.yaml', fixtures);
+  assert.deepEqual(cfg.environments, [join(fixtures, 'double-gameable')]);
+  assert.deepEqual(cfg.gates, { randomRollouts: 4, randomSteps: 6 });
+});

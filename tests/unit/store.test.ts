@@ -113,6 +113,10 @@ describe('Store', () => {
       assert.equal(count('SELECT count(*) AS n FROM runs'), 1);
       db.close();
 
+      const gate = { gate: 'null' as const, name: 'null', mustPass: false, passed: false, detail: 'no', steps: 1 };
+      store.saveGates(t.id, [gate, { ...gate, gate: 'reference', name: 'reference', mustPass: true, passed: true }]);
+      store.saveGates(t.id, [gate, { ...gate, gate: 'reference', name: 'reference', mustPass: true, passed: true }]);
+      assert.deepEqual(store.listGates(t.id).map((g) => g.name), ['null', 'reference'], 'a retried write leaves one set');
       const env = { environment: SAMPLE_ENVIRONMENT, image: 'tasksynth-env-files:abc' };
       assert.equal(store.upsertEnvironment(env), store.upsertEnvironment(env));
     } finally {
