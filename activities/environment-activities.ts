@@ -1,5 +1,5 @@
 // Environment work that needs a Docker host but no particular one: building a package's image layer, generating
-// tasks (the generator runs in a container) and the gates' rollouts (each self-contained, sandbox up to down).
+// tasks (the generator runs in a container) and a task's gates (self-contained: sandboxes up to down).
 // Any worker with Docker serves them, so they spread over every host.
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type Docker from 'dockerode';
@@ -11,21 +11,22 @@ import { imageExists } from '../sandboxes/layer-image.js';
 import { DEFAULT_LIMITS, LABEL_RUN, LABEL_TASK, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxError, SandboxManager } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec } from '../schemas/types.js';
-import type { GateOutcome, RolloutPlan } from '../verification/gates.js';
-import { gateOutcomeOf, runRollout } from '../verification/rollout.js';
+import type { GateOutcome, GateSettings } from '../verification/gates.js';
+import { runGates } from '../verification/run-gates.js';
 
-export interface GateRolloutInput {
+export interface TaskGatesInput {
   runId: string;
   task: TaskSpec;
-  image: string;
-  plan: RolloutPlan;
   limits: SandboxLimits;
+  settings: GateSettings;
+  /** Rollouts in flight at once. */
+  concurrency: number;
 }
 
-export interface GateRolloutResult {
-  outcome: GateOutcome;
-  /** The probe's reading, for the reference only (the guess gate checks candidates against it). */
-  state: unknown;
+export interface TaskGatesResult {
+  outcomes: GateOutcome[];
+  /** Why the task is rejected, or null when every gate held. */
+  failure: string | null;
 }
 
 /** A broken package or a refusal that retrying cannot fix. */
@@ -67,15 +68,25 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       }
     },
 
-    /** One gate rollout: sandbox up, scripted or random calls, probe, verdict, sandbox down. */
-    async gateRollout(input: GateRolloutInput): Promise<GateRolloutResult> {
+    /**
+     * Every gate of a task (verification/run-gates.ts, as `envs check` runs them): the reference, then the other
+     * rollouts in `concurrency` reused sandboxes, then the guess gate. Deterministic and model-free, so a retry
+     * simply runs them again; a heartbeat after each rollout shows it is alive.
+     */
+    async taskGates(input: TaskGatesInput): Promise<TaskGatesResult> {
       heartbeat();
-      const image = await environmentImage(input.task.environment);
+      // A host that lacks the image builds it first, which may take longer than one rollout's heartbeat bound.
+      const beat = setInterval(() => heartbeat({ building: true }), 5_000);
+      const image = await environmentImage(input.task.environment).finally(() => clearInterval(beat));
       const pkg = catalog.resolve(input.task.environment);
       const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
       try {
-        const trace = await runRollout(new SandboxManager(docker, input.limits), pkg, image, input.task, input.plan, labels);
-        return { outcome: gateOutcomeOf(trace), state: input.plan.gate === 'reference' ? trace.outcome.state : null };
+        const report = await runGates(new SandboxManager(docker, input.limits), pkg, image, input.task, input.settings, {
+          concurrency: input.concurrency,
+          labels,
+          onRollout: (done, total) => heartbeat({ done, total }),
+        });
+        return { outcomes: report.outcomes, failure: report.failure };
       } catch (error) {
         if (error instanceof SandboxError) throw nonRetryable(error);
         throw error;

@@ -49,8 +49,8 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
     },
 
     /** Runs one tool call inside the container; a failing tool is a result the agent sees, not an error. */
-    async toolStep(containerId: string, ref: EnvironmentRef, call: ToolCall, limits: SandboxLimits): Promise<ToolResult> {
-      return runToolCall(manager(limits), packageOf(ref), containerId, call);
+    async toolStep(containerId: string, task: TaskSpec, call: ToolCall, limits: SandboxLimits): Promise<ToolResult> {
+      return runToolCall(manager(limits), packageOf(task.environment), containerId, task, call);
     },
 
     /**

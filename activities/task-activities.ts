@@ -1,7 +1,5 @@
 // Verification: pure work, no Docker and no model.
-import type { JsonSchema, Outcome, TaskSpec, Verdict } from '../schemas/types.js';
-import type { GateOutcome } from '../verification/gates.js';
-import { guessGate } from '../verification/guess.js';
+import type { JsonSchema, Outcome, Verdict } from '../schemas/types.js';
 import { verifyOutcome } from '../verification/verify.js';
 
 export function createTaskActivities() {
@@ -11,10 +9,6 @@ export function createTaskActivities() {
       return verifyOutcome(schema, outcome);
     },
 
-    /** The guess gate of an answer task (null for other tasks), over the reference's final state. */
-    async guessGate(task: TaskSpec, referenceState: unknown): Promise<GateOutcome | null> {
-      return guessGate(task, referenceState);
-    },
   };
 }
 

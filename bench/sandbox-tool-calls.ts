@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { EnvironmentCatalog } from '../environments/catalog.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
-import { toolArgv } from '../environments/layout.js';
+import { toolArgv, toolInput } from '../environments/layout.js';
 import { baseImageTag } from '../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../sandboxes/docker-client.js';
 import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const pkg = new EnvironmentCatalog().get('files');
   const image = await ensureEnvironmentImage(docker, pkg, baseImageTag());
   const sandboxes = new SandboxManager(docker, DEFAULT_LIMITS);
-  const argv = toolArgv('files', pkg.tools.find((t) => t.name === call.name)!.argv, call);
+  const argv = toolArgv('files', pkg.tools.find((t) => t.name === call.name)!.argv);
+  const stdin = toolInput(call);
 
   const expectOk = (exitCode: number, what: string) => {
     if (exitCode !== 0) throw new Error(`${what}: tool call exited ${exitCode}`);
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();
-      expectOk((await sandboxes.toolCall(id, argv)).exitCode, 'exec into episode sandbox');
+      expectOk((await sandboxes.toolCall(id, argv, { stdin })).exitCode, 'exec into episode sandbox');
       reused.push(performance.now() - t);
     }
   } finally {
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     const t = performance.now();
     const one = await sandboxes.create(image, labels, {});
     try {
-      expectOk((await sandboxes.toolCall(one, argv)).exitCode, 'exec into fresh sandbox');
+      expectOk((await sandboxes.toolCall(one, argv, { stdin })).exitCode, 'exec into fresh sandbox');
     } finally {
       await sandboxes.remove(one);
     }

@@ -90,7 +90,8 @@ function checkTask(pkg: EnvironmentPackage, req: GenerateRequest, t: GeneratedTa
     return { name: tool!.name, description: tool!.description, parameters: tool!.parameters };
   });
   const submitParams = t.submit ?? EMPTY_ARGS;
-  const answerTask = Array.isArray(submitParams.required) && submitParams.required.length > 0;
+  // Any submit argument can carry an answer, required or not: such a task must state its answer space.
+  const answerTask = Object.keys((submitParams.properties as object | undefined) ?? {}).length > 0;
   tools.push({
     name: SUBMIT_TOOL,
     description: answerTask ? 'Finish the task and give the answer.' : 'Finish the task.',

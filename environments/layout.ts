@@ -11,10 +11,16 @@ export const privateDir = (name: string) => `${envRootDir(name)}/verifier`;
 /** The placeholder a tool's argv uses for the package's public folder in the image. */
 export const TOOLS_PLACEHOLDER = '{tools}';
 
-/** A tool's manifest argv with {tools} expanded and the call's arguments appended as one JSON argument (no shell). */
-export function toolArgv(envName: string, argv: string[], call: ToolCall): string[] {
-  return [...argv.map((part) => part.split(TOOLS_PLACEHOLDER).join(publicDir(envName))), JSON.stringify(call.arguments)];
+/**
+ * A tool's manifest argv with {tools} expanded (no shell). The call's arguments go to the tool as one JSON object
+ * on stdin: no length limit of a single argument, and nothing in any process's command line.
+ */
+export function toolArgv(envName: string, argv: string[]): string[] {
+  return argv.map((part) => part.split(TOOLS_PLACEHOLDER).join(publicDir(envName)));
 }
+
+/** What a tool reads on stdin: its call's arguments as JSON. */
+export const toolInput = (call: ToolCall): string => JSON.stringify(call.arguments);
 
 /**
  * A verifier program (generator, setup, probe) through the runtime's runner: `python3 -I` keeps start-up hooks,

@@ -4,7 +4,7 @@
 
 import type { SandboxManager } from '../sandboxes/sandbox.js';
 import type { TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
-import { toolArgv, verifierArgv } from './layout.js';
+import { toolArgv, toolInput, verifierArgv } from './layout.js';
 import type { EnvironmentPackage } from './package.js';
 
 /** The probe's output may be larger than a tool's; the probe bounds itself well below this. */
@@ -34,11 +34,11 @@ export async function startTaskSandbox(
   }
 }
 
-/** One tool call of the agent; a tool the package does not have is a failed call the agent sees. */
-export async function runToolCall(sandboxes: SandboxManager, pkg: EnvironmentPackage, id: string, call: ToolCall): Promise<ToolResult> {
-  const tool = pkg.tools.find((t) => t.name === call.name);
+/** One tool call of the agent; a tool the task does not offer is a failed call the agent sees. */
+export async function runToolCall(sandboxes: SandboxManager, pkg: EnvironmentPackage, id: string, task: TaskSpec, call: ToolCall): Promise<ToolResult> {
+  const tool = task.tools.some((t) => t.name === call.name) ? pkg.tools.find((t) => t.name === call.name) : undefined;
   if (!tool) return { exitCode: 127, output: `no tool named ${call.name}`, truncated: false, timedOut: false, durationMs: 0 };
-  return sandboxes.toolCall(id, toolArgv(pkg.name, tool.argv, call));
+  return sandboxes.toolCall(id, toolArgv(pkg.name, tool.argv), { stdin: toolInput(call) });
 }
 
 /** Reads the final state through the package's probe. */

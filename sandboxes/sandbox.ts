@@ -26,6 +26,9 @@ const SETUP_STATE_LIMIT = 64 * 1024 * 1024;
  */
 const KILL_AGENT_PROCESSES = 'kill -9 -1 2>/dev/null; kill -9 -1 2>/dev/null; true';
 
+/** Docker's words for a refusal the sandbox's own limits cause: no pid left, no memory, an argument too long. */
+const AGENT_CAUSED_REFUSAL = /resource temporarily unavailable|cannot allocate memory|out of memory|argument list too long|pids|fork/i;
+
 export class SandboxError extends Error {
   override readonly name = 'SandboxError';
 }
@@ -88,7 +91,9 @@ export class SandboxManager {
    */
   async setup(id: string, setupArgv: string[], request: Record<string, unknown>): Promise<void> {
     const out = `${VERIFIER_DIR}/state`;
-    const script = `mkdir -p ${out} && "$@" 1>&2 && tar -c -f - -C ${out} .`;
+    // Built once per container: a sandbox reset for another rollout of the same task hands the same state again.
+    const done = `${VERIFIER_DIR}/state.done`;
+    const script = `{ [ -e ${done} ] || { mkdir -p ${out} && "$@" 1>&2 && : > ${done}; }; } && tar -c -f - -C ${out} .`;
     const run = await this.raw(id, ['sh', '-c', script, 'setup', ...setupArgv], {
       user: 'verifier',
       stdin: Buffer.from(JSON.stringify({ ...request, out })),
@@ -129,23 +134,36 @@ export class SandboxManager {
   }
 
   /**
-   * Runs `fn`; when Docker refuses it while the container is still there and either running or killed for
-   * memory, the agent brought that about (its processes fill the pids limit, or it ate the memory), so the
-   * refusal becomes a failed result of its own episode (exit -1) instead of an error that would retry and
-   * reject the task. A container that is gone, or a daemon that does not answer, is still an error.
+   * Runs `fn`; when Docker refuses it for a reason the agent brings about (its processes fill the pids limit, it
+   * ate the memory, an argument too long for exec) while the container is still there, the refusal becomes a
+   * failed result of the agent's own episode (exit -1) instead of an error that would retry and reject the task.
+   * Any other error (a container that is gone, a daemon that does not answer) is still an error.
    */
   private async agentCaused(id: string, what: string, fn: () => Promise<ToolResult>): Promise<ToolResult> {
     try {
       return await fn();
     } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
       const state = await this.docker
         .getContainer(id)
         .inspect()
         .then((info) => info.State, () => undefined);
-      if (!state || !(state.Running || state.OOMKilled)) throw error;
-      const why = error instanceof Error ? error.message : String(error);
+      const agentsDoing = state?.OOMKilled === true || (state?.Running === true && AGENT_CAUSED_REFUSAL.test(why));
+      if (!agentsDoing) throw error;
       return { exitCode: -1, output: `${what} could not run in the sandbox: ${why}`, truncated: false, timedOut: false, durationMs: 0 };
     }
+  }
+
+  /**
+   * Empties /work for another rollout in the same container: the agent's processes stopped, everything under
+   * /work (all the agent's own) made writable and deleted. Returns false when /work is not empty afterwards, and
+   * the caller then uses a fresh container instead.
+   */
+  async resetWork(id: string): Promise<boolean> {
+    await this.stopAgentProcesses(id);
+    const script = `chmod -R u+rwX ${WORK_DIR} 2>/dev/null; find ${WORK_DIR} -mindepth 1 -delete 2>/dev/null; [ -z "$(ls -A ${WORK_DIR})" ]`;
+    const run = await this.raw(id, ['sh', '-c', script], { user: 'agent', outputLimitBytes: 1024 });
+    return run.exitCode === 0;
   }
 
   /** Kills every process of the agent's uid (the container's keeper runs as the verifier and stays). */
@@ -159,7 +177,9 @@ export class SandboxManager {
    */
   async probe(id: string, probeArgv: string[], request: Record<string, unknown>, outputLimitBytes: number): Promise<ToolResult> {
     let result: ToolResult | undefined;
-    for (let attempt = 0; attempt < REAP_ATTEMPTS; attempt++) {
+    // Retried only within one tool timeout, so the whole probe stays inside its activity's bound.
+    const deadline = performance.now() + this.limits.timeoutMs;
+    for (let attempt = 0; attempt < REAP_ATTEMPTS && (attempt === 0 || performance.now() < deadline); attempt++) {
       result = await this.agentCaused(id, 'the probe', async () => {
         await this.stopAgentProcesses(id);
         return this.exec(id, probeArgv, {

@@ -20,8 +20,12 @@ export function schemaId(name: string): string {
 interface Registry {
   ajv: Ajv2020;
   byId: Map<string, ValidateFunction>;
-  adHoc: Map<string, ValidateFunction>;
+  /** Compiled ad-hoc schemas by content hash, least recently used first (Map keeps insertion order). */
+  adHoc: Map<string, { schema: object; validate: ValidateFunction }>;
 }
+
+/** Ad-hoc schemas kept compiled: a worker sees a new outcome schema per task, so the cache must not grow forever. */
+const AD_HOC_CACHE = 2000;
 
 let registry: Registry | undefined;
 
@@ -36,6 +40,9 @@ function createAjv(): Ajv2020 {
     allErrors: true,
     // The config loader relies on this: validation fills `default` values into the (copied) value in place.
     useDefaults: true,
+    // Ad-hoc schemas (a task's outcome schema) are compiled, not registered: two tasks whose schemas carry the
+    // same $id must not collide. Project schemas are registered explicitly with addSchema.
+    addUsedSchema: false,
   });
   // ajv-formats is CommonJS: under NodeNext the default import is module.exports, whose .default is the plugin.
   formats.default(ajv);
@@ -146,7 +153,11 @@ export function compileSchema(schema: object): ValidateFunction {
   const json = JSON.stringify(schema);
   const key = createHash('sha256').update(json).digest('hex');
   const cached = reg.adHoc.get(key);
-  if (cached) return cached;
+  if (cached) {
+    reg.adHoc.delete(key);
+    reg.adHoc.set(key, cached);
+    return cached.validate;
+  }
   let validate: ValidateFunction;
   try {
     validate = reg.ajv.compile(schema);
@@ -154,6 +165,12 @@ export function compileSchema(schema: object): ValidateFunction {
     const preview = json.length > 200 ? `${json.slice(0, 200)}...` : json;
     throw new Error(`schema does not compile: ${(err as Error).message}; schema: ${preview}`);
   }
-  reg.adHoc.set(key, validate);
+  reg.adHoc.set(key, { schema, validate });
+  if (reg.adHoc.size > AD_HOC_CACHE) {
+    const [oldestKey, oldest] = reg.adHoc.entries().next().value as [string, { schema: object }];
+    reg.adHoc.delete(oldestKey);
+    // Ajv also keeps every compiled schema object; let it go too.
+    reg.ajv.removeSchema(oldest.schema);
+  }
   return validate;
 }

@@ -13,12 +13,14 @@ export function guessGate(task: TaskSpec, referenceState: unknown): GateOutcome 
   const unique = [...new Set(candidates)];
   const passing = unique.filter((c) => verifyOutcome(task.outcomeSchema, { submitted: { ...base, [field]: c }, state: referenceState }).passed);
   const chance = passing.length / unique.length;
+  const gate = { gate: 'guess' as const, name: 'guess among visible candidates', mustPass: false, steps: 0 };
+  if (passing.length === 0) {
+    // Then the candidates do not hold the answer (another form, another space): the chance is not measured at all.
+    return { ...gate, passed: true, detail: `none of ${unique.length} candidates passes: the answer space does not hold the answer, so the chance of a guess is unknown` };
+  }
   return {
-    gate: 'guess',
-    name: 'guess among visible candidates',
-    mustPass: false,
+    ...gate,
     passed: chance > MAX_GUESS_CHANCE,
     detail: `${passing.length} of ${unique.length} candidates pass: chance ${(chance * 100).toFixed(2)}% (at most ${MAX_GUESS_CHANCE * 100}%)`,
-    steps: 0,
   };
 }

@@ -24,11 +24,13 @@ export const sandboxCall = (toolTimeoutMs: number): ActivityOptions => ({
 });
 
 /**
- * One gate rollout: a sandbox with its setup, up to `steps` tool calls, the probe and the removal, each bounded
- * by the run's tool timeout; room for Docker on top.
+ * A task's gates, one activity: it heartbeats after each rollout, so a dead worker is noticed within one
+ * rollout's bound (a sandbox's setup, the longest scripted or random rollout's calls and the probe, each bounded
+ * by the run's tool timeout, plus room for Docker).
  */
-export const gateRolloutCall = (toolTimeoutMs: number, steps: number): ActivityOptions => ({
-  startToCloseTimeout: (steps + 3) * toolTimeoutMs + 30_000,
+export const gateSuite = (toolTimeoutMs: number, randomSteps: number, referenceSteps: number): ActivityOptions => ({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: (Math.max(randomSteps, referenceSteps) + 4) * toolTimeoutMs + 30_000,
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
 });
 
@@ -37,6 +39,15 @@ export const generation: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
 };
+
+/**
+ * Reading the final state: the agent's processes stopped, then the probe, retried while any is left (within one
+ * tool timeout, see SandboxManager.probe): twice a tool call's bound, with room for Docker.
+ */
+export const probeCall = (toolTimeoutMs: number): ActivityOptions => ({
+  startToCloseTimeout: 2 * toolTimeoutMs + 40_000,
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+});
 
 /** Building an image layer can take a while the first time. */
 export const imageBuild: ActivityOptions = {

@@ -18,7 +18,7 @@ import {
   type ToolCall,
   type Verdict,
 } from '../schemas/types.js';
-import { modelCall, quick, sandboxCall } from './activity-options.js';
+import { modelCall, probeCall, quick, sandboxCall } from './activity-options.js';
 import { seedFor } from '../core/seed.js';
 import { episodeFinishedSignal } from './messages.js';
 import type { RunQueues } from './run-queues.js';
@@ -55,7 +55,9 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   const { task } = input;
   const policy = 'model' as const;
   const id = episodeId(task.id, input.index);
-  const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall(input.limits.timeoutMs), taskQueue: await sandboxQueue() });
+  const hostQueue = await sandboxQueue();
+  const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall(input.limits.timeoutMs), taskQueue: hostQueue });
+  const { probeState } = proxyActivities<SandboxActivities>({ ...probeCall(input.limits.timeoutMs), taskQueue: hostQueue });
   const { modelStep } = proxyActivities<ModelActivities>({ ...modelCall, taskQueue: input.queues.model });
   const { recordEpisode } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
 
@@ -82,14 +84,14 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
         steps.push({ index, toolCall: next.call, result: null, raw: next.raw });
         break;
       }
-      const result = await sandbox.toolStep(containerId, task.environment, next.call, input.limits);
+      const result = await sandbox.toolStep(containerId, task, next.call, input.limits);
       steps.push({ index, toolCall: next.call, result, raw: next.raw });
       const content = result.exitCode === 0 ? result.output : `error (exit ${result.exitCode}): ${result.output}`;
       messages.push({ role: 'tool', callId, name: next.call.name, content: content.trim() || '(no output)' });
     }
 
     // A probe that cannot read what the agent left fails this episode only; the reference gate showed it works.
-    const reading = await sandbox.probeState(containerId, task, input.limits);
+    const reading = await probeState(containerId, task, input.limits);
     const outcome: Outcome = { submitted, state: reading.ok ? reading.state : null };
     const verdict: Verdict = reading.ok
       ? await verifyOutcome(task.outcomeSchema, outcome)

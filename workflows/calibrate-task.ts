@@ -2,17 +2,16 @@
 // null policy, N random rollouts and the package's mutants fail; a guess passes at most 1% of the time), each
 // recorded with its outcome; then k model episodes give its pass rate, and the task is kept when the model
 // solves it at least sometimes (within the configured band). A task that fails a gate is rejected with the
-// reason; a rollout or episode that fails outright (a broken setup, a dead model server) rejects its task too,
-// and the run goes on with the others.
+// reason; gates or an episode that fail outright (a broken setup, a dead model server) reject the task too, and
+// the run goes on with the others. The gates are one activity (verification/run-gates.ts, as `envs check` runs
+// them): model-free and deterministic, so a retry runs them again at a cost of seconds.
 import { executeChild, ParentClosePolicy, proxyActivities } from '@temporalio/workflow';
-import type { EnvironmentActivities, GateRolloutResult } from '../activities/environment-activities.js';
+import type { EnvironmentActivities } from '../activities/environment-activities.js';
 import type { StoreActivities } from '../activities/store-activities.js';
-import type { TaskActivities } from '../activities/task-activities.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { SandboxLimits } from '../sandboxes/profile.js';
 import type { TaskResult, TaskSpec } from '../schemas/types.js';
-import { gateFailure, planGates, type GateOutcome, type RolloutPlan } from '../verification/gates.js';
-import { gateRolloutCall, quick } from './activity-options.js';
+import { gateSuite, quick } from './activity-options.js';
 import { agentEpisode, episodeId, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
 import { failureMessage } from './failure-message.js';
 import { mapLimit } from '../core/map-limit.js';
@@ -30,14 +29,10 @@ export interface CalibrateTaskInput {
 
 type EpisodeOutcome = EpisodeSummary | { failed: string };
 
-const { guessGate } = proxyActivities<TaskActivities>(quick);
-
 export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResult> {
   const { task, config } = input;
   const { recordTask, recordTaskResult, recordGates } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
-  const plans = planGates(task, config.gates);
-  const longest = Math.max(...plans.map((p) => p.calls?.length ?? p.random?.steps ?? 0));
-  const { gateRollout } = proxyActivities<EnvironmentActivities>(gateRolloutCall(input.limits.timeoutMs, longest));
+  const { taskGates } = proxyActivities<EnvironmentActivities>(gateSuite(input.limits.timeoutMs, config.gates.randomSteps, task.reference.length));
   await recordTask(input.runId, task);
 
   const decide = async (result: Omit<TaskResult, 'taskId'>): Promise<TaskResult> => {
@@ -47,26 +42,14 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
   };
   const reject = (reason: string) => decide({ passRate: null, episodes: 0, passed: 0, accepted: false, reason });
 
-  const rollout = (plan: RolloutPlan): Promise<GateRolloutResult | { failed: string }> =>
-    gateRollout({ runId: input.runId, task, image: input.image, plan, limits: input.limits }).catch((error: unknown) => ({
-      failed: `gate rollout "${plan.name}" failed: ${failureMessage(error)}`,
-    }));
-
-  // The reference first: when it fails there is nothing to gate.
-  const reference = await rollout(plans[0]);
-  if ('failed' in reference) return reject(reference.failed);
-  const outcomes: GateOutcome[] = [reference.outcome];
-  if (reference.outcome.passed) {
-    const rest = await mapLimit(plans.slice(1), config.concurrency.episodes, rollout);
-    const broken = rest.find((r): r is { failed: string } => 'failed' in r);
-    if (broken) return reject(broken.failed);
-    outcomes.push(...rest.map((r) => (r as GateRolloutResult).outcome));
-    const guess = await guessGate(task, reference.state);
-    if (guess) outcomes.push(guess);
+  let gates;
+  try {
+    gates = await taskGates({ runId: input.runId, task, limits: input.limits, settings: config.gates, concurrency: config.concurrency.episodes });
+  } catch (error) {
+    return reject(`gates failed: ${failureMessage(error)}`);
   }
-  await recordGates(input.runId, task.id, outcomes);
-  const failure = gateFailure(outcomes);
-  if (failure) return reject(failure);
+  await recordGates(input.runId, task.id, gates.outcomes);
+  if (gates.failure) return reject(gates.failure);
 
   const episode = async (index: number): Promise<EpisodeOutcome> => {
     const args: AgentEpisodeInput = {

@@ -29,44 +29,83 @@ def _kind(mode):
     return "other"
 
 
-def read_text(path, max_text=MAX_TEXT):
-    """The start of a regular file as text, or None when it is not a readable regular file (never follows links)."""
+def _fact_at(dir_fd, name, max_text):
+    """The fact of entry `name` in the directory open as dir_fd, never following a link."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = os.read(fd, max_text + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data.decode("utf-8", "replace")
-
-
-def entry_fact(path, max_text=MAX_TEXT):
-    """One entry as a fact: its type, and for a regular file its size and text (or readable: false)."""
-    try:
-        info = os.lstat(path)
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except OSError:
         return {"type": "missing"}
     kind = _kind(info.st_mode)
     fact = {"type": kind}
     if kind == "symlink":
         try:
-            fact["target"] = os.readlink(path)[:256]
+            fact["target"] = os.readlink(name, dir_fd=dir_fd)[:256]
         except OSError:
             fact["target"] = None
     elif kind == "file":
         fact["size"] = info.st_size
-        text = read_text(path, max_text)
+        text = None
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+        except OSError:
+            fd = None
+        if fd is not None:
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    text = os.read(fd, max_text + 1).decode("utf-8", "replace")
+            except OSError:
+                text = None
+            finally:
+                os.close(fd)
         fact["readable"] = text is not None
         if text is not None:
             fact["truncated"] = len(text.encode("utf-8", "replace")) > max_text or info.st_size > max_text
             fact["text"] = text[:max_text]
     return fact
+
+
+def entry_fact(path, max_text=MAX_TEXT, root=None):
+    """One entry as a fact: its type, and for a regular file its size and text (or readable: false).
+
+    With `root`, `path` is relative to it and resolved one component at a time without following any link, so
+    a symlinked folder on the way (to the verifier's files, say) is reported as what blocks the path, never read
+    through. Without it, only the last component is guarded.
+    """
+    if root is None:
+        parent, name = os.path.split(path)
+        try:
+            dir_fd = os.open(parent or ".", os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return {"type": "missing"}
+        try:
+            return _fact_at(dir_fd, name, max_text)
+        finally:
+            os.close(dir_fd)
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return {"type": "missing"}
+    try:
+        dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return {"type": "missing"}
+    try:
+        for i, part in enumerate(parts[:-1]):
+            try:
+                next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            except OSError:
+                blocker = _fact_at(dir_fd, part, 0)
+                return {"type": "missing", "blockedBy": "/".join(parts[: i + 1]), "blockerType": blocker["type"]}
+            os.close(dir_fd)
+            dir_fd = next_fd
+        return _fact_at(dir_fd, parts[-1], max_text)
+    finally:
+        os.close(dir_fd)
+
+
+def read_text(path, max_text=MAX_TEXT):
+    """The start of a regular file as text, or None when it is not a readable regular file (never follows links)."""
+    fact = entry_fact(path, max_text)
+    return fact.get("text") if fact.get("readable") else None
 
 
 def safe_name(name):
@@ -90,7 +129,7 @@ def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=M
     tree = {}
     used = 0
     for rel in always:
-        tree[rel] = entry_fact(os.path.join(root, rel), max_text)
+        tree[rel] = entry_fact(rel, max_text, root=root)
     count = 0
     complete = True
     queue = [""]
@@ -112,8 +151,7 @@ def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=M
                 queue = []
                 break
             rel = os.path.join(rel_dir, name) if rel_dir else name
-            full = os.path.join(root, rel)
-            fact = entry_fact(full, max_text)
+            fact = entry_fact(rel, max_text, root=root)
             key = safe_name(rel)
             if fact["type"] == "dir":
                 queue.append(rel)

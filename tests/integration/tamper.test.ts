@@ -34,6 +34,7 @@ const USER_SITE = '/work/.local/lib/python3.11/site-packages';
 
 interface Fact {
   type: string;
+  truncated?: boolean;
   text?: string;
   readable?: boolean;
   size?: number;
@@ -124,7 +125,7 @@ function pick(fact: Fact | undefined, keys: string[]): Partial<Fact> | undefined
 
 /** The fake probe output a planted module prints in place of the real one: it would pass the task. */
 const fakeState = (env: Setup, name: string) =>
-  JSON.stringify({ complete: true, entries: 1, planted: name, tree: { [env.file]: { type: 'file', text: env.right } } });
+  JSON.stringify({ complete: true, entries: 1, planted: name, tree: { [env.file]: { type: 'file', readable: true, truncated: false, text: env.right } } });
 
 /**
  * A Python module a hostile agent plants: logs its name to /work/hooks.log, rewrites the judged file with the
@@ -326,6 +327,36 @@ describe('symlinks', () => {
     assertFailedWithRealState(shell, trace, { type: 'symlink', target: `${VERIFIER_DIR}/answer_key.txt` });
     assert.ok(!JSON.stringify(trace).includes(KEY_TEXT), 'the answer key leaked');
   });
+
+  test('a judged path under a linked folder is never read through the link (the verifier\'s files, its setup state)', async () => {
+    const id = await startTaskSandbox(sandboxes, shell.pkg, shell.image, shell.task, labels);
+    try {
+      const planted = await sandboxes.toolCall(id, ['sh', '-c', `ln -s ${VERIFIER_DIR} sub && ln -s /verifier/state st && ls -l`]);
+      assert.equal(planted.exitCode, 0, planted.output);
+      const read = await sandboxes.exec(id, ['python3', '-I', '-c', [
+        'import json, sys',
+        'sys.path.insert(0, "/opt/tasksynth/runtime")',
+        'import tasksynth_state',
+        'print(json.dumps(tasksynth_state.read_tree("/work", always=["sub/answer_key.txt", "st/readme.txt"])))',
+      ].join('\n')], { user: 'verifier', workingDir: '/' });
+      assert.equal(read.exitCode, 0, read.output);
+      const tree = (JSON.parse(read.output) as TreeState).tree;
+      assert.ok(!read.output.includes(KEY_TEXT), `the key was read through the link: ${read.output}`);
+      assert.deepEqual(tree['sub/answer_key.txt'], { type: 'missing', blockedBy: 'sub', blockerType: 'symlink' });
+      assert.deepEqual(tree['st/readme.txt'], { type: 'missing', blockedBy: 'st', blockerType: 'symlink' });
+      // Control: the verifier's own uid can read the key by its real path.
+      const control = await sandboxes.exec(id, ['cat', `${VERIFIER_DIR}/answer_key.txt`], { user: 'verifier' });
+      assert.match(control.output, new RegExp(KEY_TEXT));
+    } finally {
+      await sandboxes.remove(id);
+    }
+  });
+
+  test('the right word followed by more text than the probe reads does not pass', async () => {
+    const trace = await attempt(shell, 'padded past the cap', [sh(`printf '%s%1100s%s' ${shell.right} '' 'and a wrong answer after it' > answer.txt`)]);
+    const state = assertFailedWithRealState(shell, trace, { type: 'file', truncated: true });
+    assert.match(state.tree['answer.txt']!.text ?? '', new RegExp(`^${shell.right} +$`), 'what was read alone would match');
+  });
 });
 
 describe('lingering processes', () => {
@@ -429,7 +460,9 @@ describe('the private verifier folder', () => {
       writeFile(`../${FILES_VERIFIER_DIR.slice(1)}/probe.py`, 'print("{}")'),
       writeFile('../verifier/state/x', 'x'),
     ];
-    const trace = await attempt(files, 'files: outside /work', [...outside, writeFile(files.file, files.right)]);
+    // A task variant offering every tool of the package, so reads are tried too.
+    const everyTool = { ...files, task: { ...files.task, tools: [...files.pkg.tools.map(({ name, description, parameters }) => ({ name, description, parameters })), ...files.task.tools.filter((t) => t.name === SUBMIT_TOOL)] } };
+    const trace = await attempt(everyTool, 'files: outside /work', [...outside, writeFile(files.file, files.right)]);
     outside.forEach((c, i) => {
       assert.equal(exitOf(trace, i), 1, `${JSON.stringify(c)}: ${outputOf(trace, i)}`);
       // /proc/1/root cannot even be resolved by the agent; the rest is refused by the tool's own rule.

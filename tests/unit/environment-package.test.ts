@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { builtinEnvironmentsDir, EnvironmentCatalog, packageDirs } from '../../environments/catalog.js';
 import { checkGeneratedTasks, GeneratorError } from '../../environments/generate.js';
-import { toolArgv, verifierArgv } from '../../environments/layout.js';
+import { toolArgv, toolInput, verifierArgv } from '../../environments/layout.js';
 import { EnvironmentError, loadEnvironment } from '../../environments/package.js';
 import { SUBMIT_TOOL } from '../../schemas/types.js';
 
@@ -88,10 +88,11 @@ test('broken manifests are refused with the field that is wrong', () => {
   assert.ok(problemsOf(join(scratch, 'does-not-exist')).some((p) => /does not exist/.test(p)));
 });
 
-test('argv in the image: {tools} expands, arguments travel as one JSON argument, verifier programs run isolated', () => {
-  assert.deepEqual(toolArgv('files', ['python3', '-I', '{tools}/files_tool.py', 'read_file'], { name: 'read_file', arguments: { path: 'a b' } }), [
-    'python3', '-I', '/opt/tasksynth/env/files/tools/files_tool.py', 'read_file', '{"path":"a b"}',
+test('argv in the image: {tools} expands, arguments travel as JSON on stdin, verifier programs run isolated', () => {
+  assert.deepEqual(toolArgv('files', ['python3', '-I', '{tools}/files_tool.py', 'read_file']), [
+    'python3', '-I', '/opt/tasksynth/env/files/tools/files_tool.py', 'read_file',
   ]);
+  assert.equal(toolInput({ name: 'read_file', arguments: { path: 'a b' } }), '{"path":"a b"}');
   const argv = verifierArgv('files', 'probe.py', { requireNoAgentProcesses: true });
   assert.deepEqual(argv.slice(0, 3), ['python3', '-I', '-B']);
   assert.ok(argv.includes('--require-no-agent-processes'));

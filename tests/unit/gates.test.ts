@@ -88,4 +88,39 @@ test('the guess gate: one right answer among n candidates passes with chance 1/n
   assert.equal(gate.passed, false);
   assert.match(gate.detail, /1 of 151 candidates pass: chance 0\.66%/);
   assert.equal(guessGate(copyTask(), {}), null, 'not an answer task');
+  const astray = guessGate(answerTask(['./b.txt:2', 'B.TXT:2']), {})!;
+  assert.equal(astray.passed, true, 'candidates that never hold the answer measure nothing: the gate fails');
+  assert.match(astray.detail, /none of 2 candidates passes/);
+});
+
+test('random calls respect bounds, lengths, item counts, alternatives and patterns (drawn again until valid)', () => {
+  const tricky = {
+    name: 'tricky',
+    description: 'schema features a random agent must honour',
+    parameters: {
+      type: 'object',
+      properties: {
+        r: { type: 'number', minimum: 0, maximum: 1 },
+        n: { type: 'integer', exclusiveMinimum: 3, exclusiveMaximum: 6 },
+        digits: { type: 'string', pattern: '^[a-z]{2,4}$' },
+        long: { type: 'string', minLength: 30 },
+        one: { type: 'array', items: { type: 'integer' }, maxItems: 1 },
+        either: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['x', 'y'] }] },
+      },
+      required: ['r', 'n', 'digits', 'long', 'one', 'either'],
+      additionalProperties: false,
+    },
+  };
+  const policy = new RandomPolicy('unit/tricky', 0, [tricky]);
+  const validate = compileSchema(tricky.parameters);
+  const calls = Array.from({ length: 100 }, () => policy.next());
+  const valid = calls.filter((c) => validate(c.arguments)).length;
+  assert.ok(valid >= 95, `${valid} of 100 random calls fit the schema`);
+});
+
+test('a random rollout that runs out of steps submits at the end, with valid random arguments', () => {
+  const task = sampleTask({ id: 'unit/submit', tier: 0, seed: 0, index: 0, tools: [answerSubmit] });
+  const call = new RandomPolicy(task.id, 0, task.tools).submit();
+  assert.equal(call.name, SUBMIT_TOOL);
+  assert.ok(compileSchema(answerSubmit.parameters)(call.arguments));
 });

@@ -67,3 +67,11 @@ test('project schemas are looked up by $id', () => {
       /must have required property 'tools'/.test(err.message),
   );
 });
+
+test('two tasks\' outcome schemas may carry the same $id: each compiles on its own', () => {
+  const a = compileSchema({ $id: 'https://example.org/outcome', type: 'object', required: ['a'] });
+  const b = compileSchema({ $id: 'https://example.org/outcome', type: 'object', required: ['b'] });
+  assert.equal(a({ a: 1 }), true);
+  assert.equal(b({ a: 1 }), false);
+  assert.equal(b({ b: 1 }), true);
+});

@@ -1,7 +1,7 @@
 """In-sandbox tools of the `files` environment, run as the agent.
 
-Called as: python3 -I files_tool.py <tool> '<json arguments>'. Prints the tool's result on stdout; a bad call
-exits 1 with the reason on stderr. The sandbox guards the host; this only keeps the task's meaning (stay in /work).
+Called as: python3 -I files_tool.py <tool>, the call's arguments as one JSON object on stdin. Prints the tool's
+result on stdout; a bad call exits 1 with the reason on stderr. The sandbox guards the host; this only keeps the task's meaning (stay in /work).
 """
 import json
 import os
@@ -58,11 +58,11 @@ TOOLS = {"list_files": list_files, "read_file": read_file, "write_file": write_f
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in TOOLS:
-        print(f"usage: files_tool.py {{{'|'.join(TOOLS)}}} '<json>'", file=sys.stderr)
+    if len(argv) != 2 or argv[1] not in TOOLS:
+        print(f"usage: files_tool.py {{{'|'.join(TOOLS)}}} < arguments.json", file=sys.stderr)
         return 2
     try:
-        args = json.loads(argv[2])
+        args = json.loads(sys.stdin.read())
         if not isinstance(args, dict):
             raise ValueError("arguments must be a JSON object")
         print(TOOLS[argv[1]](args))

@@ -32,11 +32,17 @@ def any_case(word):
 
 
 def word_file(word):
-    """A regular file whose text is the word alone, in any case, surrounding white space allowed."""
+    """A regular file whose text is the word alone, in any case, surrounding white space allowed. The probe read it
+    whole (not truncated): a text cut short could hide anything after the word."""
     return {
         "type": "object",
-        "required": ["type", "text"],
-        "properties": {"type": {"const": "file"}, "text": {"type": "string", "pattern": f"^\\s*{any_case(word)}\\s*$"}},
+        "required": ["type", "readable", "truncated", "text"],
+        "properties": {
+            "type": {"const": "file"},
+            "readable": {"const": True},
+            "truncated": {"const": False},
+            "text": {"type": "string", "pattern": f"^\\s*{any_case(word)}\\s*$"},
+        },
     }
 
 
@@ -84,6 +90,10 @@ def write_word(rng, spelled_out):
             {"name": "wrong word", "calls": [call("write_file", path=name, content=wrong), SUBMIT]},
             {"name": "wrong file", "calls": [call("write_file", path=wrong_name, content=word), SUBMIT]},
             {"name": "word in a sentence", "calls": [call("write_file", path=name, content=f"the word is {word}"), SUBMIT]},
+            {
+                "name": "more text past what the probe reads",
+                "calls": [call("write_file", path=name, content=word + " " * 1100 + "and then other words"), SUBMIT],
+            },
         ],
     }
 
@@ -132,7 +142,7 @@ def find_word(rng):
     return {
         "prompt": (
             f"The word {target_word} appears exactly once among the files in the work directory. Find it and submit "
-            f"its file name and line number as the answer, written name:line (for example notes.txt:3)."
+            f"its file name and line number as the answer, written name:line (for example example.txt:3)."
         ),
         "tools": ["list_files", "read_file"],
         "submit": {
@@ -151,6 +161,7 @@ def find_word(rng):
             {"name": "neighbouring line", "calls": [*reads, submit_answer(f"{target_file}:{neighbour}")]},
             {"name": "right line, wrong file", "calls": [*reads, submit_answer(f"{wrong_file}:{number}")]},
             {"name": "file name only", "calls": [*reads, submit_answer(target_file)]},
+            {"name": "the prompt's example", "calls": [*reads, submit_answer("example.txt:3")]},
         ],
         "guess": {"field": "answer", "candidates": candidates},
     }
