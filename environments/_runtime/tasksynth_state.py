@@ -166,6 +166,21 @@ def read_tree(root, max_entries=MAX_ENTRIES, max_scanned=MAX_SCANNED, max_text=M
     return {"tree": tree, "entries": count, "complete": complete}
 
 
+def whole_text_file(pattern):
+    """JSON Schema of a judged file: a regular file the probe could read whole (not cut at its text cap, which
+    could hide anything after a match) whose text matches `pattern`."""
+    return {
+        "type": "object",
+        "required": ["type", "readable", "truncated", "text"],
+        "properties": {
+            "type": {"const": "file"},
+            "readable": {"const": True},
+            "truncated": {"const": False},
+            "text": {"type": "string", "pattern": pattern},
+        },
+    }
+
+
 def read_request():
     """The JSON object tasksynth sends a verifier program on stdin."""
     request = json.loads(sys.stdin.read() or "{}")
@@ -178,3 +193,27 @@ def emit(value):
     """Prints one JSON document; non-ASCII is escaped so the output is plain ASCII whatever the agent wrote."""
     sys.stdout.write(json.dumps(value, sort_keys=True, ensure_ascii=True))
     sys.stdout.write("\n")
+
+
+def run_generator(make_task):
+    """A generator's whole program for packages whose make_task(seed, tier, index) returns a task dict: prints the
+    tasks asked for, each without its "files" (the initial state, which setup writes instead)."""
+    request = read_request()
+    tasks = []
+    for index in request["indexes"]:
+        task = dict(make_task(request["seed"], request["tier"], index))
+        task.pop("files", None)
+        tasks.append({"index": index, **task})
+    emit({"tasks": tasks})
+
+
+def run_setup(make_task):
+    """A setup's whole program for the same packages: writes the task's "files" (relative path -> text) under
+    the folder the request names."""
+    request = read_request()
+    task = make_task(request["seed"], request["tier"], request["index"])
+    for name, text in task.get("files", {}).items():
+        path = os.path.join(request["out"], name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)

@@ -105,8 +105,15 @@ test('a broken probe is caught: the reference gate fails with the probe\'s own e
 });
 
 test('a broken verifier is caught at generation: an outcome schema that does not compile names the task', { timeout: 180_000 }, async () => {
-  const source = readFileSync(join(fixtures, 'double-gameable', 'verifier', 'generate.py'), 'utf8');
-  const pkg = brokenCopy('double-broken-verifier', 'generate.py', source.replace('task.pop("files")', 'task.pop("files")\n    task["outcomeSchema"] = {"type": "objekt"}'));
+  const brokenGenerator = [
+    'from gameable import make_task',
+    'from tasksynth_state import run_generator',
+    'def broken(seed, tier, index):',
+    '    return {**make_task(seed, tier, index), "outcomeSchema": {"type": "objekt"}}',
+    'run_generator(broken)',
+    '',
+  ].join('\n');
+  const pkg = brokenCopy('double-broken-verifier', 'generate.py', brokenGenerator);
   await assert.rejects(tasksOf(pkg, 2), (error: Error) => {
     assert.ok(error instanceof GeneratorError, String(error));
     assert.match(error.message, /environment double-broken-verifier, tier 2, seed 4, task 0: \/outcomeSchema \(the task's verifier\) does not compile/);

@@ -178,15 +178,17 @@ const LIST_AGENT_PROCESSES =
   'for p in /proc/[0-9]*; do [ "$(stat -c %u "$p" 2>/dev/null)" = 1000 ] || continue; ' +
   'echo "PROC ${p#/proc/} $(tr "\\0" " " < "$p/cmdline" 2>/dev/null)"; done';
 
+/**
+ * Shell lines that leave the wrong answer and an empty hooks.log, both writable by anyone in a /work anyone may
+ * write: a planted hook that ran in the probe (another uid) could then change the answer.
+ */
+const wrongAnswerOpenToAll = () => [`printf ${shell.wrong} > answer.txt`, ': > hooks.log', 'chmod 666 answer.txt hooks.log', 'chmod 777 /work'];
+
 describe('start-up hooks in the agent\'s user site-packages (HOME is /work)', () => {
   const plant = () =>
     sh(
       [
-        `printf ${shell.wrong} > answer.txt`,
-        // Make the verifier able to write here, so a hook that ran in the probe could change the answer.
-        ': > hooks.log',
-        'chmod 666 answer.txt hooks.log',
-        'chmod 777 /work',
+        ...wrongAnswerOpenToAll(),
         `mkdir -p ${USER_SITE}`,
         plantFile(`${USER_SITE}/usercustomize.py`, plantedModule(shell, 'usercustomize')),
         plantFile(`${USER_SITE}/sitecustomize.py`, plantedModule(shell, 'sitecustomize')),
@@ -225,10 +227,7 @@ describe('modules planted in the working directory', () => {
   const plant = () =>
     sh(
       [
-        `printf ${shell.wrong} > answer.txt`,
-        ': > hooks.log',
-        'chmod 666 answer.txt hooks.log',
-        'chmod 777 /work',
+        ...wrongAnswerOpenToAll(),
         ...names.map((n) => plantFile(`/work/${n}.py`, plantedModule(shell, n, true))),
       ].join('\n'),
     );
@@ -272,10 +271,7 @@ describe('the exec environment', () => {
   const plant = () =>
     sh(
       [
-        `printf ${shell.wrong} > answer.txt`,
-        ': > hooks.log',
-        'chmod 666 answer.txt hooks.log',
-        'chmod 777 /work',
+        ...wrongAnswerOpenToAll(),
         `printf 'echo bashrc >> /work/hooks.log; printf ${shell.right} > /work/answer.txt\\n' > .bashrc`,
         `printf 'echo profile >> /work/hooks.log; printf ${shell.right} > /work/answer.txt\\n' > .profile`,
         'mkdir -p pyhooks',

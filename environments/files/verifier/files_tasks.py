@@ -9,6 +9,8 @@ reference that break a requirement) and, for answer tasks, guess (the answers a 
 import random
 import re
 
+from tasksynth_state import whole_text_file
+
 WORDS = [
     "apple", "river", "candle", "garden", "pepper", "silver", "tiger", "window", "planet", "coffee",
     "marble", "rocket", "violet", "pencil", "harbor", "meadow", "lantern", "orange", "falcon", "cookie",
@@ -32,18 +34,8 @@ def any_case(word):
 
 
 def word_file(word):
-    """A regular file whose text is the word alone, in any case, surrounding white space allowed. The probe read it
-    whole (not truncated): a text cut short could hide anything after the word."""
-    return {
-        "type": "object",
-        "required": ["type", "readable", "truncated", "text"],
-        "properties": {
-            "type": {"const": "file"},
-            "readable": {"const": True},
-            "truncated": {"const": False},
-            "text": {"type": "string", "pattern": f"^\\s*{any_case(word)}\\s*$"},
-        },
-    }
+    """The file holds the word alone, in any case, surrounding white space allowed, and was read whole."""
+    return whole_text_file(f"^\\s*{any_case(word)}\\s*$")
 
 
 def outcome_schema(submitted, files):

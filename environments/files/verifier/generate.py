@@ -1,11 +1,5 @@
 """Generator of the `files` environment: {"seed", "tier", "indexes"} on stdin, {"tasks": [...]} on stdout."""
 from files_tasks import make_task
-from tasksynth_state import emit, read_request
+from tasksynth_state import run_generator
 
-request = read_request()
-tasks = []
-for index in request["indexes"]:
-    task = make_task(request["seed"], request["tier"], index)
-    task.pop("files")
-    tasks.append({"index": index, **task})
-emit({"tasks": tasks})
+run_generator(make_task)
