@@ -6,8 +6,7 @@ import type Docker from 'dockerode';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { generateTasks, GeneratorError, type GenerateRequest } from '../environments/generate.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
-import { baseImageTag } from '../sandboxes/base-image.js';
-import { imageExists } from '../sandboxes/layer-image.js';
+import { requireBaseImage } from '../sandboxes/base-image.js';
 import { DEFAULT_LIMITS, LABEL_RUN, LABEL_TASK, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxError, SandboxManager } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec } from '../schemas/types.js';
@@ -36,10 +35,9 @@ const nonRetryable = (error: unknown) =>
 export function createEnvironmentActivities(docker: Docker, catalog: EnvironmentCatalog) {
   /** The package's image layer on this host, built on the base image when missing (cached by content hash). */
   const environmentImage = async (ref: EnvironmentRef): Promise<string> => {
-    const base = baseImageTag();
-    if (!(await imageExists(docker, base))) {
-      throw nonRetryable(`sandbox base image ${base} is missing on this Docker host; run \`npm run setup\``);
-    }
+    const base = await requireBaseImage(docker).catch((error: unknown) => {
+      throw nonRetryable(error);
+    });
     let pkg;
     try {
       pkg = catalog.resolve(ref);

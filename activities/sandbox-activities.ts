@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
 import { probeTaskState, runToolCall, startTaskSandbox, type ProbeReading } from '../environments/task-sandbox.js';
-import { baseImageTag } from '../sandboxes/base-image.js';
+import { requireBaseImage } from '../sandboxes/base-image.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxError, SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
@@ -36,7 +36,10 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
     /** Starts the episode's sandbox with the task's initial state; a host without the image builds it first. */
     async sandboxUp(input: SandboxUpInput): Promise<string> {
       const pkg = packageOf(input.task.environment);
-      const image = await ensureEnvironmentImage(docker, pkg, baseImageTag());
+      const base = await requireBaseImage(docker).catch((error: unknown) => {
+        throw nonRetryable((error as Error).message);
+      });
+      const image = await ensureEnvironmentImage(docker, pkg, base);
       if (image !== input.image) {
         throw nonRetryable(`this worker builds ${pkg.name} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`);
       }

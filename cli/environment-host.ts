@@ -3,9 +3,8 @@
 import { EnvironmentCatalog } from '../environments/catalog.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
 import type { EnvironmentPackage } from '../environments/package.js';
-import { baseImageTag } from '../sandboxes/base-image.js';
+import { requireBaseImage } from '../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../sandboxes/docker-client.js';
-import { imageExists } from '../sandboxes/layer-image.js';
 import { DEFAULT_LIMITS, LABEL_RUN, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 
@@ -16,8 +15,7 @@ export async function environmentHost(envDirs: string[]) {
   const catalog = new EnvironmentCatalog(envDirs);
   const docker = connectDocker();
   await pingDocker(docker);
-  const base = baseImageTag();
-  if (!(await imageExists(docker, base))) throw new Error(`sandbox base image ${base} is missing; run \`npm run setup\``);
+  const base = await requireBaseImage(docker);
   const sandboxes = new SandboxManager(docker, VETTING_LIMITS);
   const labels = { [LABEL_RUN]: `envs-${process.pid}` };
   return {

@@ -13,4 +13,4 @@ export function runIdFor(config: RunConfig, engineFingerprint: string, environme
   return `${config.name}-${hash}`;
 }
 
-export const runWorkflowId = (runId: string) => `synthesis/${runId}`;
+export { runWorkflowId } from '../core/ids.js';

@@ -2,6 +2,7 @@
 // container), prints tasks as JSON, and each task is checked here before anything uses it: the schema of what a
 // generator prints, tool names, a verifier (outcome schema) that compiles, a reference ending in submit whose
 // calls fit the tools' schemas, mutants that do too, and an answer space for answer tasks.
+import { taskId } from '../core/ids.js';
 import { compileSchema, formatErrors, schemaId, validateWith } from '../schemas/registry.js';
 import { SUBMIT_TOOL, type JsonSchema, type TaskSpec, type ToolCall, type ToolSpec } from '../schemas/types.js';
 import type { SandboxManager } from '../sandboxes/sandbox.js';
@@ -24,9 +25,6 @@ export interface GenerateRequest {
   count: number;
   offset: number;
 }
-
-export const taskId = (scope: string, env: string, tier: number, seed: number, index: number) =>
-  `${scope}/${env}/t${tier}/s${seed}/${index}`;
 
 /** Runs the generator in container `id` (an idle sandbox of the package's image) and returns checked tasks. */
 export async function generateTasks(sandboxes: SandboxManager, id: string, pkg: EnvironmentPackage, req: GenerateRequest): Promise<TaskSpec[]> {

@@ -41,6 +41,8 @@ export interface EnvironmentPackage {
   generator: string;
   setup: string;
   probe: string;
+  /** Where the probe runs: the episode's sandbox, or a fresh test-runner sandbox with the agent's final /work. */
+  probeIn: 'sandbox' | 'test-runner';
   debianPackages: string[];
   /** The package folder and its manifest. */
   dir: string;
@@ -61,6 +63,7 @@ interface Manifest {
   generator: string;
   setup: string;
   probe: string;
+  probeIn: 'sandbox' | 'test-runner';
   debianPackages: string[];
   layer: { public: string; private: string };
 }
@@ -153,6 +156,7 @@ export function loadEnvironment(dirArg: string): EnvironmentPackage {
     generator: manifest.generator,
     setup: manifest.setup,
     probe: manifest.probe,
+    probeIn: manifest.probeIn,
     debianPackages: manifest.debianPackages,
     dir,
     manifestFile,

@@ -41,11 +41,36 @@ export async function runToolCall(sandboxes: SandboxManager, pkg: EnvironmentPac
   return sandboxes.toolCall(id, toolArgv(pkg.name, tool.argv), { stdin: toolInput(call) });
 }
 
-/** Reads the final state through the package's probe. */
-export async function probeTaskState(sandboxes: SandboxManager, pkg: EnvironmentPackage, id: string, task: TaskSpec): Promise<ProbeReading> {
-  const argv = verifierArgv(pkg.name, pkg.probe, { requireNoAgentProcesses: true });
-  const result = await sandboxes.probe(id, argv, taskRequest(task), PROBE_OUTPUT_LIMIT);
+/**
+ * Reads the final state through the package's probe: in the episode's sandbox, or, for a package whose probe runs
+ * the agent's code, in a fresh test-runner sandbox holding only a copy of the agent's final /work.
+ */
+export async function probeTaskState(
+  sandboxes: SandboxManager,
+  pkg: EnvironmentPackage,
+  id: string,
+  task: TaskSpec,
+): Promise<ProbeReading> {
   const where = `probe of environment ${pkg.name}`;
+  if (pkg.probeIn === 'test-runner') {
+    const archive = await sandboxes.archiveWork(id);
+    if (archive === null) return { ok: false, error: `${where}: the agent's /work could not be copied (unreadable, or larger than a sandbox holds)` };
+    const { image, labels } = await sandboxes.describe(id);
+    const runner = await sandboxes.create(image, labels, {}, undefined, { testRunner: true });
+    try {
+      const copied = await sandboxes.untarIntoWork(runner, archive).then(() => null, (error: Error) => error.message);
+      if (copied !== null) return { ok: false, error: `${where}: the agent's /work could not be copied: ${copied}` };
+      const argv = verifierArgv(pkg.name, pkg.probe);
+      return readProbe(where, await sandboxes.probe(runner, argv, taskRequest(task), PROBE_OUTPUT_LIMIT, 'runner'));
+    } finally {
+      await sandboxes.remove(runner);
+    }
+  }
+  const argv = verifierArgv(pkg.name, pkg.probe, { requireNoAgentProcesses: true });
+  return readProbe(where, await sandboxes.probe(id, argv, taskRequest(task), PROBE_OUTPUT_LIMIT));
+}
+
+function readProbe(where: string, result: ToolResult): ProbeReading {
   if (result.exitCode !== 0 || result.truncated) {
     return { ok: false, error: `${where} failed (exit ${result.exitCode}${result.truncated ? ', output truncated' : ''}${result.timedOut ? ', timed out' : ''}): ${result.output.slice(-500)}` };
   }

@@ -35,8 +35,12 @@ export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_UID}`;
  */
 export const VERIFIER_UID = 1001;
 export const VERIFIER_USER = `${VERIFIER_UID}:${VERIFIER_UID}`;
-export type SandboxUser = 'agent' | 'verifier';
-export const userOf = (who: SandboxUser) => (who === 'agent' ? SANDBOX_USER : VERIFIER_USER);
+/**
+ * `runner` is root in a test-runner sandbox only (see hardenedContainerConfig's testRunner): a verifier that must
+ * run the agent's code starts there as the verifier and runs that code in children switched to the agent's uid.
+ */
+export type SandboxUser = 'agent' | 'verifier' | 'runner';
+export const userOf = (who: SandboxUser) => (who === 'agent' ? SANDBOX_USER : who === 'verifier' ? VERIFIER_USER : '0:0');
 
 export const WORK_DIR = '/work';
 /** The verifier's own scratch space (setup builds the initial state here), invisible to the agent. */
@@ -59,6 +63,12 @@ export function hardenedContainerConfig(opts: {
   name?: string;
   labels: Record<string, string>;
   limits: SandboxLimits;
+  /**
+   * A test-runner sandbox, where a verifier runs the agent's final code: the same hardening, but root keeps
+   * exactly two capabilities (switching uid and gid), so the verifier's runner can start the agent's code in
+   * children under the agent's uid, which can then read none of the verifier's files nor touch the runner.
+   */
+  testRunner?: boolean;
 }): Docker.ContainerCreateOptions {
   const { limits } = opts;
   const memoryBytes = Math.floor(limits.memoryMb * 1024 * 1024);
@@ -67,7 +77,8 @@ export function hardenedContainerConfig(opts: {
     // Idle keeper; tools run as execs. Init (docker-init) reaps the zombies they leave.
     Cmd: ['sleep', 'infinity'],
     // The keeper runs as the verifier: the agent's "kill every process I may signal" after each call spares it.
-    User: VERIFIER_USER,
+    // (Docker grants an exec as root the container's capabilities only when the container's user is root.)
+    User: opts.testRunner ? '0:0' : VERIFIER_USER,
     WorkingDir: WORK_DIR,
     Hostname: 'sandbox',
     // Managed label last so a caller cannot unset it.
@@ -81,7 +92,7 @@ export function hardenedContainerConfig(opts: {
     HostConfig: {
       NetworkMode: 'none',
       CapDrop: ['ALL'],
-      CapAdd: [],
+      CapAdd: opts.testRunner ? ['SETUID', 'SETGID'] : [],
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
       ReadonlyRootfs: true,

@@ -52,10 +52,16 @@ export class SandboxManager {
    * failure. With a `name`, a container of that name left by an earlier attempt (a worker that died mid-create)
    * is replaced, so retrying the same sandbox never leaks one.
    */
-  async create(image: string, labels: Record<string, string>, files: Record<string, string> = {}, name?: string): Promise<string> {
+  async create(
+    image: string,
+    labels: Record<string, string>,
+    files: Record<string, string> = {},
+    name?: string,
+    opts: { testRunner?: boolean } = {},
+  ): Promise<string> {
     // Validate before anything exists, so a bad path costs no container.
     const entries = tarEntriesFor(files);
-    const config = hardenedContainerConfig({ image, labels, limits: this.limits, name });
+    const config = hardenedContainerConfig({ image, labels, limits: this.limits, name, testRunner: opts.testRunner });
     const container = await this.docker.createContainer(config).catch(async (err: unknown) => {
       if (!name || statusCodeOf(err) !== 409) throw err;
       await this.remove(name);
@@ -71,8 +77,21 @@ export class SandboxManager {
     }
   }
 
+  /**
+   * The agent's /work as a tar stream (the agent's processes stopped first), to verify in a fresh sandbox with only
+   * the agent's final files. Null when there is more than /work can hold, or nothing could be read: the agent's
+   * doing either way.
+   */
+  async archiveWork(id: string): Promise<Buffer | null> {
+    await this.stopAgentProcesses(id);
+    const run = await this.raw(id, ['tar', '-c', '-f', '-', '-C', WORK_DIR, '.'], { user: 'agent', outputLimitBytes: SETUP_STATE_LIMIT });
+    // tar exits 2 after skipping a file it may not read (mode 000): what it could read is still the state.
+    if (run.hostTimedOut || run.stdout.truncated || run.stdout.kept === 0) return null;
+    return run.stdout.bytes();
+  }
+
   /** putArchive cannot write into a tmpfs on a read-only rootfs, so the agent user untars from stdin. */
-  private async untarIntoWork(id: string, archive: Buffer): Promise<void> {
+  async untarIntoWork(id: string, archive: Buffer): Promise<void> {
     const fail = (why: string): never => {
       throw new Error(`Writing files into sandbox ${id.slice(0, 12)} failed: ${why}`);
     };
@@ -175,7 +194,13 @@ export class SandboxManager {
    * Reads the final state: stops the agent's processes, then runs `probeArgv` as the verifier, which refuses to
    * start while any agent process is left (the stop is retried then). Returns the raw result; the caller parses.
    */
-  async probe(id: string, probeArgv: string[], request: Record<string, unknown>, outputLimitBytes: number): Promise<ToolResult> {
+  async probe(
+    id: string,
+    probeArgv: string[],
+    request: Record<string, unknown>,
+    outputLimitBytes: number,
+    user: 'verifier' | 'runner' = 'verifier',
+  ): Promise<ToolResult> {
     let result: ToolResult | undefined;
     // Retried only within one tool timeout, so the whole probe stays inside its activity's bound.
     const deadline = performance.now() + this.limits.timeoutMs;
@@ -183,7 +208,7 @@ export class SandboxManager {
       result = await this.agentCaused(id, 'the probe', async () => {
         await this.stopAgentProcesses(id);
         return this.exec(id, probeArgv, {
-          user: 'verifier',
+          user,
           workingDir: '/',
           stdin: JSON.stringify({ ...request, root: WORK_DIR }),
           outputLimitBytes,
@@ -215,6 +240,13 @@ export class SandboxManager {
   private timeoutWrapped(argv: string[], timeoutMs: number): string[] {
     const seconds = Math.max(1, Math.round(timeoutMs)) / 1000;
     return ['timeout', '-s', 'KILL', String(seconds), ...argv];
+  }
+
+  /** The image a container was created from, and its labels but the managed one (for a sibling sandbox). */
+  async describe(id: string): Promise<{ image: string; labels: Record<string, string> }> {
+    const { Config } = await this.docker.getContainer(id).inspect();
+    const { [LABEL_MANAGED]: _managed, ...labels } = Config.Labels ?? {};
+    return { image: Config.Image, labels };
   }
 
   /** Force-removes a container; one that is already gone is fine. */

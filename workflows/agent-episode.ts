@@ -19,6 +19,7 @@ import {
   type Verdict,
 } from '../schemas/types.js';
 import { modelCall, probeCall, quick, sandboxCall } from './activity-options.js';
+import { episodeId } from '../core/ids.js';
 import { seedFor } from '../core/seed.js';
 import { episodeFinishedSignal } from './messages.js';
 import type { RunQueues } from './run-queues.js';
@@ -48,8 +49,6 @@ const SYSTEM_PROMPT = 'You are an agent working in a Linux sandbox. You act only
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
 const { verifyOutcome } = proxyActivities<TaskActivities>(quick);
 
-/** Model episodes only: the gates' scripted rollouts are activities of calibrateTask, not episodes. */
-export const episodeId = (taskId: string, index: number) => `${taskId}/model/${index}`;
 
 export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSummary> {
   const { task } = input;

@@ -12,7 +12,8 @@ import type { RunConfig } from '../config/run-config.js';
 import type { SandboxLimits } from '../sandboxes/profile.js';
 import type { TaskResult, TaskSpec } from '../schemas/types.js';
 import { gateSuite, quick } from './activity-options.js';
-import { agentEpisode, episodeId, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
+import { episodeId, episodeWorkflowId } from '../core/ids.js';
+import { agentEpisode, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
 import { failureMessage } from './failure-message.js';
 import { mapLimit } from '../core/map-limit.js';
 import type { RunQueues } from './run-queues.js';
@@ -66,7 +67,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
     try {
       return await executeChild(agentEpisode, {
         args: [args],
-        workflowId: `episode/${episodeId(task.id, index)}`,
+        workflowId: episodeWorkflowId(episodeId(task.id, index)),
         // A cancelled task cancels its episodes, whose cleanup then removes their sandboxes.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });

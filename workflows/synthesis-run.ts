@@ -16,6 +16,7 @@ import type { StoreActivities } from '../activities/store-activities.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { SandboxLimits } from '../sandboxes/profile.js';
 import type { EnvironmentRef, TaskResult, TaskSpec } from '../schemas/types.js';
+import { environmentWorkflowId, taskWorkflowId } from '../core/ids.js';
 import { generation, quick } from './activity-options.js';
 import { buildEnvironment } from './build-environment.js';
 import { calibrateTask } from './calibrate-task.js';
@@ -74,7 +75,7 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
     try {
       return await executeChild(calibrateTask, {
         args: [{ runId, rootWorkflowId: workflowInfo().workflowId, task, image: image!, config, limits: input.limits, queues: input.queues }],
-        workflowId: `task/${task.id}`,
+        workflowId: taskWorkflowId(task.id),
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
     } catch (error) {
@@ -94,7 +95,7 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
       await recordRunStart(runId, config);
       const env = await executeChild(buildEnvironment, {
         args: [input.environment, input.queues.store],
-        workflowId: `${workflowInfo().workflowId}/environment`,
+        workflowId: environmentWorkflowId(workflowInfo().workflowId),
       });
       image = env.image;
     }

@@ -10,7 +10,7 @@ import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { environmentRef } from '../../environments/package.js';
-import { baseImageTag } from '../../sandboxes/base-image.js';
+import { requireBaseImage } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
@@ -47,12 +47,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
     const docker = connectDocker();
     await pingDocker(docker);
-    await docker
-      .getImage(baseImageTag())
-      .inspect()
-      .catch(() => {
-        throw new Error(`sandbox base image ${baseImageTag()} is missing; run \`npm run setup\``);
-      });
+    await requireBaseImage(docker);
     installRuntimeLogging();
     const temporal = await ensureTemporal((line) => console.error(line));
     const nativeConnection = await connectWorker(temporal);

@@ -11,6 +11,7 @@ import runpy
 import sys
 
 AGENT_UID = 1000
+VERIFIER_UID = 1001
 # Exit status meaning "the agent still has processes": the caller stops them again and retries.
 AGENT_STILL_RUNNING = 3
 
@@ -44,6 +45,15 @@ def main():
         print("usage: run_verifier.py [--require-no-agent-processes] <private dir> <script>", file=sys.stderr)
         return 2
     private, script = args
+    if os.getuid() == 0:
+        # A test-runner sandbox: work as the verifier, keeping the real uid 0 only so that
+        # tasksynth_state.run_as_agent can start the agent's code in children under the agent's uid. Not dumpable,
+        # so no process of another uid may read this one's memory or descriptors.
+        import ctypes
+
+        os.setegid(VERIFIER_UID)
+        os.seteuid(VERIFIER_UID)
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
     path = os.path.join(private, script)
     if not os.path.isfile(path):
         print(f"run_verifier: no such program {path}", file=sys.stderr)

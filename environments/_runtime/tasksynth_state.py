@@ -7,8 +7,11 @@ so the report stays small whatever the agent created.
 """
 import json
 import os
+import signal
 import stat
+import subprocess
 import sys
+import time
 
 MAX_ENTRIES = 128
 MAX_SCANNED = 20000
@@ -217,3 +220,62 @@ def run_setup(make_task):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
+
+
+AGENT_UID = 1000
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_as_agent(argv, input_bytes=b"", timeout=10.0, max_output=1024 * 1024, cwd="/work"):
+    """Runs argv as the agent (uid 1000) and returns (exit status, stdout bytes, stderr bytes), each capped.
+
+    Only in a probe of a package with `probeIn: test-runner`, which starts as root keeping just the right to switch
+    uids: the child drops to the agent's uid for good before it runs anything, so the agent's code it loads can
+    read none of the verifier's files and reach nothing of this process; it returns data only (its output). The
+    child and all it starts are killed at the timeout (status -9).
+    """
+    if os.getuid() != 0:
+        raise RuntimeError("run_as_agent needs a test-runner sandbox (probeIn: test-runner in environment.yaml)")
+
+    def become_agent():
+        os.seteuid(0)
+        os.setgroups([])
+        os.setresgid(AGENT_UID, AGENT_UID, AGENT_UID)
+        os.setresuid(AGENT_UID, AGENT_UID, AGENT_UID)
+
+    child = subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+        preexec_fn=become_agent, start_new_session=True, env={"PATH": "/usr/bin:/bin", "HOME": cwd},
+    )
+    try:
+        out, err = child.communicate(input_bytes, timeout=timeout)
+        status = child.returncode
+    except subprocess.TimeoutExpired:
+        status = -signal.SIGKILL
+        out, err = b"", b"timed out"
+    finally:
+        # Signalling the agent's processes needs uid 0 for a moment; the whole session goes, setsid or not.
+        os.seteuid(0)
+        try:
+            os.kill(-child.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.seteuid(1001)
+        child.wait()
+    return status, out[:max_output], err[:max_output]
+
+
+def call_agent_function(module_path, function, cases, timeout=10.0):
+    """Calls `function` of the agent's Python file `module_path` on each case's arguments, in a child run as the
+    agent; returns one result per case: {"ok": True, "value": ...} or {"ok": False, "error": "..."}, or None for
+    every case when the child printed nothing usable (it crashed, hung, or printed something else)."""
+    argv = ["python3", "-I", "-B", os.path.join(RUNTIME_DIR, "agent_call.py"), module_path, function]
+    status, out, _err = run_as_agent(argv, json.dumps(cases).encode(), timeout=timeout)
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    try:
+        results = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        results = None
+    if not isinstance(results, list) or len(results) != len(cases):
+        return [None] * len(cases)
+    return results

@@ -96,6 +96,17 @@ test('files: every gate holds on every tier; dropping the reference\'s write fai
   }
 });
 
+test('a package whose probe runs the agent\'s code (test-runner sandbox): every gate holds, no sandbox is left', { timeout: 300_000 }, async () => {
+  const pkg = loadEnvironment(join(fixtures, 'double-code'));
+  assert.equal(pkg.probeIn, 'test-runner');
+  const { image, tasks } = await tasksOf(pkg, 0);
+  const report = await runGates(sandboxes, pkg, image, tasks[0], DEFAULT_GATE_SETTINGS, { concurrency: 2, labels });
+  assert.equal(report.failure, null, report.failure ?? '');
+  assert.deepEqual((report.traces[0].outcome.state as { tests: unknown }).tests, { total: 20, passed: 20, answered: 20, firstError: null });
+  const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${labels[LABEL_RUN]}`] } });
+  assert.equal(left.length, 0, 'the test-runner sandboxes were removed');
+});
+
 test('a broken probe is caught: the reference gate fails with the probe\'s own error', { timeout: 180_000 }, async () => {
   const pkg = brokenCopy('double-broken-probe', 'probe.py', 'raise RuntimeError("the probe broke")\n');
   const { image, tasks } = await tasksOf(pkg, 2);

@@ -559,3 +559,59 @@ describe('the size of the probe report', () => {
     assert.equal(trace.verdict.passed, true);
   });
 });
+
+// A verifier that must run the agent's code (probeIn: test-runner): the probe runs in a fresh sandbox holding a
+// copy of the agent's /work, as the verifier; the agent's function runs in a child under the agent's uid, which
+// returns values only. The agent's code tries to read the hidden tests, reach the runner, or forge results.
+describe('a verifier that runs the agent\'s code', () => {
+  let code: { pkg: EnvironmentPackage; image: string; task: TaskSpec };
+  const codeDir = '/opt/tasksynth/env/double-code/verifier';
+  before(async () => {
+    code = await prepare(join(projectRoot(), 'tests', 'fixtures', 'environments', 'double-code'));
+  }, { timeout: 10 * 60_000 });
+
+  /** Replaces line `line` of solution.py, submits, and returns the probe's test facts. */
+  const run = async (name: string, line: number, text: string) => {
+    const trace = await runRollout(sandboxes, code.pkg, code.image, code.task, {
+      gate: 'mutant', name, mustPass: false,
+      calls: [{ name: 'replace_line', arguments: { path: 'solution.py', line, text } }, SUBMIT],
+    }, labels);
+    assert.equal(trace.probeError, null, `the probe failed: ${trace.probeError}`);
+    return { trace, tests: (trace.outcome.state as { tests: { total: number; passed: number; answered: number; firstError: string | null } }).tests };
+  };
+  const fix = () => code.task.reference.find((c) => c.name === 'replace_line')!.arguments.text as string;
+
+  test('control: the right fix passes every hidden test', async () => {
+    const { trace, tests } = await run('right fix', 2, fix());
+    assert.equal(trace.verdict.passed, true);
+    assert.equal(tests.passed, 20);
+  });
+
+  test('reading the hidden tests from the agent\'s code is denied', async () => {
+    const { trace, tests } = await run('read hidden tests', 2, `    return open('${codeDir}/code_tasks.py').read()`);
+    assert.equal(trace.verdict.passed, false);
+    assert.match(tests.firstError ?? '', /PermissionError/);
+  });
+
+  test('the agent\'s code cannot signal, read or become the runner', async () => {
+    for (const [name, text] of [
+      ['kill the runner', '    import os; os.kill(os.getppid(), 9); return 0'],
+      ['read the runner\'s memory', '    import os; return open(f"/proc/{os.getppid()}/mem", "rb").read(1)'],
+      ['read the runner\'s environment', '    import os; return open(f"/proc/{os.getppid()}/environ").read()'],
+      ['become root', '    import os; os.setuid(0); return 0'],
+    ] as const) {
+      const { trace, tests } = await run(name, 2, text);
+      assert.equal(trace.verdict.passed, false, name);
+      assert.match(tests.firstError ?? '', /PermissionError|Operation not permitted/, `${name}: ${tests.firstError}`);
+      assert.equal(tests.answered, 20, `${name}: the runner survived and reported every case`);
+    }
+  });
+
+  test('forged results printed by the agent\'s code are only values, compared with answers it never saw', async () => {
+    const forged = `import os; os.write(1, b"[" + b",".join([b'{"ok": true, "value": 0}'] * 20) + b"]\\n"); os._exit(0)`;
+    const { trace, tests } = await run('forged results', 1, forged);
+    assert.equal(tests.answered, 20, 'the forged line was read as values');
+    assert.ok(tests.passed < 20);
+    assert.equal(trace.verdict.passed, false);
+  });
+});

@@ -1,0 +1,15 @@
+// Every id format in one place: tasks, episodes, and the workflow ids derived from them. Pure string functions,
+// so workflows, activities, the client and the CLI all import the same ones. (A run's id itself is a content
+// hash, made by client/run-id.ts; seeds come from core/seed.ts.)
+
+/** A task: its run (scope), environment, tier, seed and index. */
+export const taskId = (scope: string, env: string, tier: number, seed: number, index: number) =>
+  `${scope}/${env}/t${tier}/s${seed}/${index}`;
+
+/** A model episode of a task (the gates' rollouts are not episodes). */
+export const episodeId = (taskId: string, index: number) => `${taskId}/model/${index}`;
+
+export const runWorkflowId = (runId: string) => `synthesis/${runId}`;
+export const environmentWorkflowId = (runWorkflowId: string) => `${runWorkflowId}/environment`;
+export const taskWorkflowId = (taskId: string) => `task/${taskId}`;
+export const episodeWorkflowId = (episodeId: string) => `episode/${episodeId}`;
