@@ -265,7 +265,7 @@ def run_as_agent(argv, input_bytes=b"", timeout=10.0, max_output=1024 * 1024, cw
     return status, out[:max_output], err[:max_output]
 
 
-def call_agent_function(module_path, function, cases, timeout=10.0):
+def call_agent_function(module_path, function, cases, timeout=5.0):
     """Calls `function` of the agent's Python file `module_path` on each case's arguments, in a child run as the
     agent; returns one result per case: {"ok": True, "value": ...} or {"ok": False, "error": "..."}, or None for
     every case when the child printed nothing usable (it crashed, hung, or printed something else)."""
