@@ -45,6 +45,8 @@ export function validateConfig(value: unknown, file: string, baseDir = process.c
     if (error instanceof EnvironmentError) throw new ConfigError(file, error.problems.map((p) => `/environments: ${error.file}: ${p}`));
     throw new ConfigError(file, [`/environments: ${(error as Error).message}`]);
   }
+  const broken = catalog.broken.get(cfg.family);
+  if (broken) throw new ConfigError(file, broken.problems.map((p) => `/family "${cfg.family}": ${broken.file}: ${p}`));
   if (!catalog.names().includes(cfg.family)) {
     rules.push(`/family "${cfg.family}" is not an environment package here (known: ${catalog.names().join(', ')})`);
   } else {

@@ -2,7 +2,7 @@
 // (`environments:` in a run config, `--env-dir` on the command line). Each extra path is a package folder or a
 // folder of package folders; both load exactly like a built-in package.
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import type { EnvironmentRef } from '../schemas/types.js';
 import { EnvironmentError, loadEnvironment, MANIFEST_FILE, type EnvironmentPackage } from './package.js';
@@ -23,11 +23,23 @@ export function packageDirs(path: string): string[] {
 
 export class EnvironmentCatalog {
   private readonly byName = new Map<string, EnvironmentPackage>();
+  /**
+   * Package folders that failed to load, by folder name. One broken package does not stop the others: asking for
+   * it (by its folder's name) throws its error, and `envs list` / `envs check` report it.
+   */
+  readonly broken = new Map<string, EnvironmentError>();
 
   /** Loads the built-in packages and those under `extraDirs`; a name given twice by different folders is an error. */
   constructor(readonly extraDirs: string[] = []) {
     for (const dir of [...packageDirs(builtinEnvironmentsDir()), ...extraDirs.flatMap(packageDirs)]) {
-      const pkg = loadEnvironment(dir);
+      let pkg: EnvironmentPackage;
+      try {
+        pkg = loadEnvironment(dir);
+      } catch (error) {
+        if (!(error instanceof EnvironmentError)) throw error;
+        this.broken.set(basename(dir), error);
+        continue;
+      }
       const earlier = this.byName.get(pkg.name);
       if (earlier && earlier.dir !== pkg.dir) {
         throw new EnvironmentError(pkg.manifestFile, [`/name "${pkg.name}" is already the name of the package in ${earlier.dir}`]);
@@ -46,6 +58,8 @@ export class EnvironmentCatalog {
 
   get(name: string): EnvironmentPackage {
     const pkg = this.byName.get(name);
+    const broken = this.broken.get(name);
+    if (!pkg && broken) throw broken;
     if (!pkg) throw new Error(`unknown environment "${name}" (known: ${this.names().join(', ')}); add its folder with --env-dir or \`environments:\` in the config`);
     return pkg;
   }

@@ -44,7 +44,10 @@ export const envsCheckCommand: CommandModule<object, CheckArgs> = {
       .option('env-dir', envDirOption) as never,
   handler: async (args) => {
     const host = await environmentHost(args['env-dir'] ?? []);
-    const packages = args.names && args.names.length > 0 ? args.names.map((n) => host.catalog.get(n)) : host.catalog.all();
+    const named = args.names && args.names.length > 0;
+    // Vetting all packages refuses a broken one outright; naming packages vets just those.
+    if (!named && host.catalog.broken.size > 0) throw [...host.catalog.broken.values()][0];
+    const packages = named ? args.names!.map((n) => host.catalog.get(n)) : host.catalog.all();
     const settings = { ...DEFAULT_GATE_SETTINGS, randomRollouts: args.random };
     const table = new Table({
       head: ['package', 'tier', 'generated', 'reference pass', 'ablation fail', 'null fail', 'random fail', 'mutant fail', 'guess <= 1%', 'rejected', 'first reason'],

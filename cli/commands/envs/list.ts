@@ -17,9 +17,12 @@ export const envsListCommand: CommandModule<object, ListArgs> = {
   builder: (y) => y.option('env-dir', envDirOption) as never,
   handler: (args) => {
     const table = new Table({ head: ['name', 'version', 'tiers', 'tools', 'hash', 'folder'], style });
-    for (const pkg of new EnvironmentCatalog(args['env-dir'] ?? []).all()) {
+    const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
+    for (const pkg of catalog.all()) {
       table.push([pkg.name, pkg.version, `0..${pkg.maxTier}`, pkg.tools.map((t) => t.name).join(', '), pkg.hash.slice(0, 12), displayDir(pkg)]);
     }
     console.log(table.toString());
+    for (const [folder, error] of catalog.broken) console.error(`${folder}: BROKEN, not loaded: ${error.message}`);
+    if (catalog.broken.size > 0) process.exitCode = 2;
   },
 };
