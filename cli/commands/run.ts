@@ -10,12 +10,10 @@ import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { environmentRef } from '../../environments/package.js';
-import { requireBaseImage } from '../../sandboxes/base-image.js';
-import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
-import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
+import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
-import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { connectClient, connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
+import { connectClient } from '../../worker/temporal-server.js';
+import { startWorkerProcess } from '../../worker/worker-process.js';
 import { createProgressView } from '../progress-view.js';
 import { renderSummary } from '../summary-table.js';
 
@@ -45,19 +43,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const engine = workerEngine(config.model);
     const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, environment.hash);
 
-    const docker = connectDocker();
-    await pingDocker(docker);
-    await requireBaseImage(docker);
-    installRuntimeLogging();
-    const temporal = await ensureTemporal((line) => console.error(line));
-    const nativeConnection = await connectWorker(temporal);
-    const connection = await connectClient(temporal);
-
     const store = Store.open(statePaths.database());
-    const client = new Client({ connection, namespace: temporal.namespace });
     const taskQueue = args['task-queue'];
-    const workers = await createWorkers({ connection: nativeConnection, namespace: temporal.namespace, taskQueue, docker, catalog, engine, store });
-    const running = workers.run();
+    const worker = await startWorkerProcess({ taskQueue, catalog, engine, store }).catch((error: unknown) => {
+      store.close();
+      throw error;
+    });
+    const { temporal, running } = worker;
+    const connection = await connectClient(temporal);
+    const client = new Client({ connection, namespace: temporal.namespace });
     const view = createProgressView();
     const started = Date.now();
     try {
@@ -82,10 +76,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     } finally {
       view.stop();
-      workers.shutdown();
-      await running.catch(() => undefined);
-      await engine.provider.close();
-      await nativeConnection.close();
+      await worker.close();
       await connection.close();
       store.close();
     }

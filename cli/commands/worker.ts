@@ -4,11 +4,9 @@ import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { Store } from '../../data/store.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
-import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
-import { createWorkers, DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
+import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
-import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
+import { startWorkerProcess } from '../../worker/worker-process.js';
 
 interface WorkerArgs {
   'task-queue': string;
@@ -43,22 +41,19 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         : { engine: 'embedded', path: args.model },
     );
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
-    const docker = connectDocker();
-    await pingDocker(docker);
-    installRuntimeLogging();
-    const temporal = await ensureTemporal((line) => console.error(line));
-    const connection = await connectWorker(temporal);
     const store = args.store ? Store.open(statePaths.database()) : undefined;
-    const workers = await createWorkers({ connection, namespace: temporal.namespace, taskQueue: args['task-queue'], docker, catalog, engine, store });
-    const stop = () => workers.shutdown();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    console.error(`worker on ${temporal.address}: queues ${workers.queues.join(', ')}`);
     try {
-      await workers.run();
+      const worker = await startWorkerProcess({ taskQueue: args['task-queue'], catalog, engine, store });
+      const stop = () => worker.workers.shutdown();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      console.error(`worker on ${worker.temporal.address}: queues ${worker.workers.queues.join(', ')}`);
+      try {
+        await worker.running;
+      } finally {
+        await worker.close();
+      }
     } finally {
-      await engine.provider.close();
-      await connection.close();
       store?.close();
     }
   },

@@ -1,0 +1,52 @@
+// The worker side of a tasksynth process, shared by `run` (a worker beside its one job) and `worker` (a worker
+// alone): reach Docker (with the base image) and Temporal (or start the dev server), run the workers, and shut
+// everything down in order.
+import type { Store } from '../data/store.js';
+import type { EnvironmentCatalog } from '../environments/catalog.js';
+import { requireBaseImage } from '../sandboxes/base-image.js';
+import { connectDocker, pingDocker } from '../sandboxes/docker-client.js';
+import { createWorkers, type WorkerGroup } from './create-workers.js';
+import type { workerEngine } from './engine-provider.js';
+import { installRuntimeLogging } from './runtime-logging.js';
+import { connectWorker, ensureTemporal, type TemporalTarget } from './temporal-server.js';
+
+export interface WorkerProcess {
+  temporal: TemporalTarget;
+  workers: WorkerGroup;
+  /** Settles when every worker has stopped; rejects when one failed. */
+  running: Promise<void>;
+  /** Stops the workers, waits for them, and releases the model and the connection. */
+  close(): Promise<void>;
+}
+
+export async function startWorkerProcess(opts: {
+  taskQueue: string;
+  catalog: EnvironmentCatalog;
+  engine: ReturnType<typeof workerEngine>;
+  store?: Store;
+}): Promise<WorkerProcess> {
+  const docker = connectDocker();
+  await pingDocker(docker);
+  await requireBaseImage(docker);
+  installRuntimeLogging();
+  const temporal = await ensureTemporal((line) => console.error(line));
+  const connection = await connectWorker(temporal);
+  const workers = await createWorkers({
+    connection, namespace: temporal.namespace, taskQueue: opts.taskQueue, docker, catalog: opts.catalog, engine: opts.engine, store: opts.store,
+  }).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
+  const running = workers.run();
+  return {
+    temporal,
+    workers,
+    running,
+    async close() {
+      workers.shutdown();
+      await running.catch(() => undefined);
+      await opts.engine.provider.close();
+      await connection.close();
+    },
+  };
+}
