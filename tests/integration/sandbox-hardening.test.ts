@@ -256,6 +256,28 @@ test('capabilities: none at all, in any set, and no privilege gain', async () =>
   assert.equal(status.NoNewPrivs, '1');
 });
 
+test('a test-runner sandbox: root keeps only uid and gid switching; the agent has no capability there either', async () => {
+  const runner = await manager.create(image, { [RUN_LABEL]: runId }, {}, undefined, { testRunner: true });
+  try {
+    const caps = async (user: 'runner' | 'agent' | 'verifier') => {
+      const r = await manager.exec(runner, CAPS, { user });
+      return Object.fromEntries(r.output.trim().split('\n').map((l) => l.split(/:\s+/) as [string, string]));
+    };
+    const root = await caps('runner');
+    // CAP_SETGID is bit 6, CAP_SETUID bit 7: 0xc0, and nothing else in any set.
+    assert.equal(root.CapEff, '00000000000000c0');
+    assert.equal(root.CapBnd, '00000000000000c0');
+    assert.equal(root.NoNewPrivs, '1');
+    for (const user of ['agent', 'verifier'] as const) {
+      const s = await caps(user);
+      assert.equal(s.CapEff, '0000000000000000', `${user} has no effective capability`);
+      assert.equal(s.CapPrm, '0000000000000000', `${user} has no permitted capability`);
+    }
+  } finally {
+    await manager.remove(runner);
+  }
+});
+
 test('control: the capability probe sees a bounding set without CapDrop', async () => {
   const r = await manager.exec(control, CAPS);
   assert.doesNotMatch(r.output, /^CapBnd:\s+0000000000000000$/m);
