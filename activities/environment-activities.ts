@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { generateTasks, GeneratorError, type GenerateRequest } from '../environments/generate.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
-import { requireBaseImage } from '../sandboxes/base-image.js';
+import { MissingBaseImageError, requireBaseImage } from '../sandboxes/base-image.js';
 import { DEFAULT_LIMITS, LABEL_RUN, LABEL_TASK, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxError, SandboxManager } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec } from '../schemas/types.js';
@@ -36,7 +36,7 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
   /** The package's image layer on this host, built on the base image when missing (cached by content hash). */
   const environmentImage = async (ref: EnvironmentRef): Promise<string> => {
     const base = await requireBaseImage(docker).catch((error: unknown) => {
-      throw nonRetryable(error);
+      throw error instanceof MissingBaseImageError ? nonRetryable(error) : error;
     });
     let pkg;
     try {

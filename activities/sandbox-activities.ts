@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
 import { probeTaskState, runToolCall, startTaskSandbox, type ProbeReading } from '../environments/task-sandbox.js';
-import { requireBaseImage } from '../sandboxes/base-image.js';
+import { MissingBaseImageError, requireBaseImage } from '../sandboxes/base-image.js';
 import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxError, SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
@@ -37,7 +37,7 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
     async sandboxUp(input: SandboxUpInput): Promise<string> {
       const pkg = packageOf(input.task.environment);
       const base = await requireBaseImage(docker).catch((error: unknown) => {
-        throw nonRetryable((error as Error).message);
+        throw error instanceof MissingBaseImageError ? nonRetryable(error.message) : error;
       });
       const image = await ensureEnvironmentImage(docker, pkg, base);
       if (image !== input.image) {

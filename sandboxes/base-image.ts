@@ -17,6 +17,11 @@ export function baseImageTag(): string {
   return `${BASE_IMAGE_REPO}:${digest.slice(0, 12)}`;
 }
 
+/** The base image is not on this Docker engine: retrying cannot help until someone runs setup. */
+export class MissingBaseImageError extends Error {
+  override readonly name = 'MissingBaseImageError';
+}
+
 /** The base image's tag once it is known to be on this engine; a clear error that says how to build it otherwise. */
 export async function requireBaseImage(docker: Docker): Promise<string> {
   const tag = baseImageTag();
@@ -25,6 +30,6 @@ export async function requireBaseImage(docker: Docker): Promise<string> {
     return tag;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-    throw new Error(`sandbox base image ${tag} is missing on this Docker engine; run \`npm run setup\``);
+    throw new MissingBaseImageError(`sandbox base image ${tag} is missing on this Docker engine; run \`npm run setup\``);
   }
 }
