@@ -60,7 +60,7 @@ interface GeneratedTask {
   reference: ToolCall[];
   outcomeSchema: JsonSchema;
   mutants: Array<{ name: string; calls: ToolCall[] }>;
-  guess?: { field: string; candidates: string[] };
+  guess?: { field: string; candidates: unknown[] };
 }
 
 /** Checks what a generator printed and turns it into task specs; pure, so it is tested without Docker. */

@@ -37,7 +37,8 @@ export interface Mutant {
 export interface GuessSpace {
   /** The submit argument that holds the answer. */
   field: string;
-  candidates: string[];
+  /** Values of the field, of the type the submit tool's schema wants. */
+  candidates: unknown[];
 }
 
 /** One synthesized task: hard to solve, easy to verify. Its initial state is built in the sandbox by setup. */

@@ -10,7 +10,8 @@ export function guessGate(task: TaskSpec, referenceState: unknown): GateOutcome 
   const { field, candidates } = task.guess;
   const submit = task.reference[task.reference.length - 1];
   const base = submit?.name === SUBMIT_TOOL ? submit.arguments : {};
-  const unique = [...new Set(candidates)];
+  // Alike by value, whatever their type (JSON is how they travelled).
+  const unique = [...new Map(candidates.map((c) => [JSON.stringify(c), c])).values()];
   const passing = unique.filter((c) => verifyOutcome(task.outcomeSchema, { submitted: { ...base, [field]: c }, state: referenceState }).passed);
   const chance = passing.length / unique.length;
   const gate = { gate: 'guess' as const, name: 'guess among visible candidates', mustPass: false, steps: 0 };

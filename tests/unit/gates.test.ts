@@ -91,6 +91,14 @@ test('the guess gate: one right answer among n candidates passes with chance 1/n
   const astray = guessGate(answerTask(['./b.txt:2', 'B.TXT:2']), {})!;
   assert.equal(astray.passed, true, 'candidates that never hold the answer measure nothing: the gate fails');
   assert.match(astray.detail, /none of 2 candidates passes/);
+  const numeric = sampleTask({
+    id: 'unit/number', tier: 0, seed: 0, index: 0,
+    tools: [{ name: SUBMIT_TOOL, description: 'answer', parameters: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] } }],
+    reference: [{ name: SUBMIT_TOOL, arguments: { answer: 4.25 } }],
+    outcomeSchema: { type: 'object', properties: { submitted: { type: 'object', properties: { answer: { type: 'number', minimum: 4.245, maximum: 4.255 } } } } },
+    guess: { field: 'answer', candidates: Array.from({ length: 1000 }, (_, i) => i / 100) },
+  });
+  assert.match(guessGate(numeric, {})!.detail, /^1 of 1000 candidates pass: chance 0\.10%/, 'numbers are candidates too');
 });
 
 test('random calls respect bounds, lengths, item counts, alternatives and patterns (drawn again until valid)', () => {

@@ -3,6 +3,7 @@
 // 5% of its tasks rejected by a gate: a built-in package must not produce gameable tasks.
 import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
+import { mapLimit } from '../../../core/map-limit.js';
 import { generateTasks } from '../../../environments/generate.js';
 import type { GateOutcome } from '../../../verification/gates.js';
 import { DEFAULT_GATE_SETTINGS } from '../../../verification/gates.js';
@@ -63,11 +64,15 @@ export const envsCheckCommand: CommandModule<object, CheckArgs> = {
           const tasks = await generateTasks(host.sandboxes, id, pkg, { scope: 'check', seed: args.seed, tier, count: args.tasks, offset: 0 }).finally(
             () => host.sandboxes.remove(id),
           );
-          const reports: GateReport[] = [];
-          for (const task of tasks) {
-            reports.push(await runGates(host.sandboxes, pkg, image, task, settings, { concurrency: args.concurrency, labels: host.labels }));
-            process.stderr.write(`\r${pkg.name} tier ${tier}: ${reports.length}/${tasks.length} tasks`);
-          }
+          // Two tasks at once, each with its rollouts spread over half the concurrency: Docker latency, not CPU,
+          // bounds a rollout, so overlapping tasks keeps the engine busy.
+          let done = 0;
+          const perTask = Math.max(1, Math.floor(args.concurrency / 2));
+          const reports: GateReport[] = await mapLimit(tasks, 2, async (task) => {
+            const report = await runGates(host.sandboxes, pkg, image, task, settings, { concurrency: perTask, labels: host.labels });
+            process.stderr.write(`\r${pkg.name} tier ${tier}: ${++done}/${tasks.length} tasks`);
+            return report;
+          });
           process.stderr.write('\n');
           const referencePassed = reports.filter((r) => r.outcomes.some((o) => o.mustPass && o.passed)).length;
           const rejected = reports.filter((r) => r.failure !== null);
