@@ -5,6 +5,7 @@ cannot read: such entries are reported as what they are (a symlink and its targe
 so whatever the agent leaves behind can only fail its own episode, never the probe. Every list and text is capped
 so the report stays small whatever the agent created.
 """
+import hashlib
 import json
 import os
 import signal
@@ -109,6 +110,41 @@ def read_text(path, max_text=MAX_TEXT):
     """The start of a regular file as text, or None when it is not a readable regular file (never follows links)."""
     fact = entry_fact(path, max_text)
     return fact.get("text") if fact.get("readable") else None
+
+
+def digest_fact(root, path, max_bytes=64 * 1024 * 1024):
+    """Like entry_fact(path, root=root) (no link followed on the way), but for a regular file its size and the
+    sha256 of its bytes instead of its text: {"type": "file", "size": n, "sha256": hex}, or "readable": false,
+    or "sha256": null when it is larger than max_bytes. For state the task needs unchanged (a database, data)."""
+    fact = entry_fact(path, 0, root=root)
+    if fact.get("type") != "file":
+        return fact
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    fact.pop("text", None)
+    fact.pop("truncated", None)
+    if fact["size"] > max_bytes:
+        fact["sha256"] = None
+        return fact
+    try:
+        dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            for part in parts[:-1]:
+                next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+                os.close(dir_fd)
+                dir_fd = next_fd
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(chunk)
+        fact["readable"] = True
+        fact["sha256"] = digest.hexdigest()
+    except OSError:
+        fact["readable"] = False
+        fact["sha256"] = None
+    return fact
 
 
 def safe_name(name):
