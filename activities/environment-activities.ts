@@ -12,6 +12,8 @@ import { SandboxError, SandboxManager } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec } from '../schemas/types.js';
 import type { GateOutcome, GateSettings } from '../verification/gates.js';
 import { runGates } from '../verification/run-gates.js';
+import type { TaskFingerprint } from '../data/dedup/fingerprint.js';
+import { taskFingerprint } from '../environments/task-fingerprint.js';
 
 export interface TaskGatesInput {
   runId: string;
@@ -63,6 +65,23 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
         throw error;
       } finally {
         await sandboxes.remove(id);
+      }
+    },
+
+    /**
+     * The task's fingerprint for dedup: a sandbox is set up as for an episode and its /work read back, so the
+     * initial state is hashed exactly as the agent would find it.
+     */
+    async fingerprintTask(input: { runId: string; task: TaskSpec; limits: SandboxLimits }): Promise<TaskFingerprint> {
+      const image = await environmentImage(input.task.environment);
+      const pkg = catalog.resolve(input.task.environment);
+      const sandboxes = new SandboxManager(docker, input.limits);
+      const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
+      try {
+        return await taskFingerprint(sandboxes, pkg, image, input.task, labels);
+      } catch (error) {
+        if (error instanceof SandboxError) throw nonRetryable(error);
+        throw error;
       }
     },
 

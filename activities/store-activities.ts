@@ -4,9 +4,45 @@ import type { RunConfig } from '../config/run-config.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentSpec, EpisodeRecord, TaskResult, TaskSpec } from '../schemas/types.js';
 import type { GateOutcome } from '../verification/gates.js';
+import { EvaluationIndex } from '../data/dedup/decontamination.js';
+import type { TaskFingerprint } from '../data/dedup/fingerprint.js';
+import type { Screening } from '../data/dedup/screening-table.js';
+
+export interface ScreenTaskInput {
+  runId: string;
+  task: TaskSpec;
+  fingerprint: TaskFingerprint;
+  dedup: RunConfig['dedup'];
+  decontamination: RunConfig['decontamination'];
+}
 
 export function createStoreActivities(store: Store) {
+  // Evaluation sets indexed once per process and set of files (the files live where the store does).
+  const evaluationIndexes = new Map<string, EvaluationIndex>();
+  const evaluationIndex = (d: RunConfig['decontamination']) => {
+    const key = JSON.stringify(d);
+    let index = evaluationIndexes.get(key);
+    if (!index) {
+      index = EvaluationIndex.load(d.files, d.ngram);
+      evaluationIndexes.set(key, index);
+    }
+    return index;
+  };
+
   return {
+    /** Decontamination and dedup against the whole store, before any rollout; the verdict is recorded once. */
+    async screenTask(input: ScreenTaskInput): Promise<Screening> {
+      const contamination = input.decontamination.files.length > 0 ? evaluationIndex(input.decontamination).overlap(input.task.prompt) : null;
+      return store.screenings.screen({
+        runId: input.runId,
+        taskId: input.task.id,
+        family: input.task.family,
+        fingerprint: input.fingerprint,
+        contamination,
+        exact: input.dedup.exact,
+        nearThreshold: input.dedup.near ? input.dedup.nearThreshold : null,
+      });
+    },
     async recordRunStart(runId: string, config: RunConfig): Promise<void> {
       store.upsertRun({ id: runId, name: config.name, config });
     },

@@ -9,13 +9,13 @@ import { runWorkflowId } from './run-id.js';
 
 export async function startSynthesisRun(
   client: Client,
-  opts: { runId: string; config: RunConfig; environment: EnvironmentRef; taskQueue: string; engineFingerprint: string },
+  opts: { runId: string; config: RunConfig; environments: EnvironmentRef[]; taskQueue: string; engineFingerprint: string },
 ): Promise<WorkflowHandle<typeof synthesisRun>> {
   const queues = { model: modelQueueName(opts.taskQueue, opts.engineFingerprint), store: storeQueueName(opts.taskQueue) };
   return client.workflow.start<typeof synthesisRun>('synthesisRun', {
     taskQueue: opts.taskQueue,
     workflowId: runWorkflowId(opts.runId),
-    args: [{ runId: opts.runId, config: opts.config, environment: opts.environment, limits: sandboxLimitsOf(opts.config.sandbox), queues }],
+    args: [{ runId: opts.runId, config: opts.config, environments: opts.environments, limits: sandboxLimitsOf(opts.config.sandbox), queues }],
     // A crashed command that is run again resumes the same workflow instead of starting a second one.
     workflowIdConflictPolicy: 'USE_EXISTING',
   });

@@ -1,12 +1,13 @@
 // Reads a run configuration (YAML or JSON), validates it against schemas/config.schema.json and fills defaults.
 // Every failure is a ConfigError naming the file and the offending field; the CLI maps it to exit code 2.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { EnvironmentCatalog } from '../environments/catalog.js';
 import { EnvironmentError } from '../environments/package.js';
 import { schemaId, validateWith } from '../schemas/registry.js';
-import type { RunConfig } from './run-config.js';
+import type { FamilyPlan, RunConfig } from './run-config.js';
 
 export class ConfigError extends Error {
   readonly exitCode = 2;
@@ -25,39 +26,105 @@ export function parseConfigText(text: string, file: string): unknown {
 
 /**
  * Validates and fills defaults. `environments` paths are read relative to `baseDir` (the config file's folder);
- * the packages they hold, and the built-in ones, must load, and `family` must name one of them.
+ * the packages they hold, and the built-in ones, must load, and every family must name one of them. Evaluation
+ * files are read relative to it too, and hashed.
  */
 export function validateConfig(value: unknown, file: string, baseDir = process.cwd(), extraEnvDirs: string[] = []): RunConfig {
   // The registry's Ajv fills schema defaults in place; validate a copy so the caller's value stays as written.
   const config = structuredClone(value);
   const problems = validateWith(schemaId('config'), config);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  const cfg = config as RunConfig;
+  const raw = config as RawConfig;
   const rules: string[] = [];
-  if (cfg.acceptance.minPassRate > cfg.acceptance.maxPassRate) {
+  if (raw.acceptance.minPassRate > raw.acceptance.maxPassRate) {
     rules.push('/acceptance/minPassRate must not exceed /acceptance/maxPassRate');
   }
-  cfg.environments = [...new Set([...cfg.environments.map((dir) => resolve(baseDir, dir)), ...extraEnvDirs.map((d) => resolve(d))])];
+  const environments = [...new Set([...raw.environments.map((dir) => resolve(baseDir, dir)), ...extraEnvDirs.map((d) => resolve(d))])];
   let catalog: EnvironmentCatalog;
   try {
-    catalog = new EnvironmentCatalog(cfg.environments);
+    catalog = new EnvironmentCatalog(environments);
   } catch (error) {
     if (error instanceof EnvironmentError) throw new ConfigError(file, error.problems.map((p) => `/environments: ${error.file}: ${p}`));
     throw new ConfigError(file, [`/environments: ${(error as Error).message}`]);
   }
-  const broken = catalog.broken.get(cfg.family);
-  if (broken) throw new ConfigError(file, broken.problems.map((p) => `/family "${cfg.family}": ${broken.file}: ${p}`));
-  if (!catalog.names().includes(cfg.family)) {
-    rules.push(`/family "${cfg.family}" is not an environment package here (known: ${catalog.names().join(', ')})`);
-  } else {
-    const pkg = catalog.get(cfg.family);
-    cfg.tiers.forEach((tier, i) => {
-      if (tier > pkg.maxTier) rules.push(`/tiers/${i} environment ${pkg.name} has tiers 0..${pkg.maxTier}, not ${tier}`);
-    });
-  }
+  const families = familyPlans(raw, rules);
+  const seen = new Set<string>();
+  families.forEach(({ plan, at }) => {
+    if (seen.has(plan.name)) rules.push(`${at.name} "${plan.name}" is listed twice; give one entry several tiers instead`);
+    seen.add(plan.name);
+    const broken = catalog.broken.get(plan.name);
+    if (broken) {
+      rules.push(...broken.problems.map((p) => `${at.name} "${plan.name}": ${broken.file}: ${p}`));
+    } else if (!catalog.names().includes(plan.name)) {
+      rules.push(`${at.name} "${plan.name}" is not an environment package here (known: ${catalog.names().join(', ')})`);
+    } else {
+      const pkg = catalog.get(plan.name);
+      at.tiers.forEach((tier, i) => {
+        if (tier > pkg.maxTier) rules.push(`${at.tier}/${i} environment ${pkg.name} has tiers 0..${pkg.maxTier}, not ${tier}`);
+      });
+    }
+  });
+  const evaluationFiles = raw.decontamination.files.map((name, i) => {
+    const path = resolve(baseDir, name);
+    try {
+      return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+    } catch (error) {
+      rules.push(`/decontamination/files/${i} cannot read evaluation file ${path}: ${(error as Error).message}`);
+      return { path, sha256: '' };
+    }
+  });
   if (rules.length > 0) throw new ConfigError(file, rules);
-  return cfg;
+  const { family: _f, tiers: _t, tasksPerTier: _n, ...rest } = raw;
+  return {
+    ...rest,
+    environments,
+    families: families.map((f) => f.plan),
+    decontamination: { ngram: raw.decontamination.ngram, files: evaluationFiles },
+  };
 }
+
+/** The config as the schema admits it: either `families`, or the one-family shorthand. */
+type RawConfig = Omit<RunConfig, 'families' | 'decontamination'> & {
+  family?: string;
+  tiers?: number[];
+  tasksPerTier?: number;
+  families?: Array<Omit<FamilyPlan, 'seed'> & { seed?: number }>;
+  decontamination: { files: string[]; ngram: number };
+};
+
+/** Where a family's fields are in the config as written (and its tiers as written), for messages. */
+interface FamilyPaths {
+  name: string;
+  tier: string;
+  tiers: number[];
+}
+
+/** Each family's plan with the config paths it came from; problems of form go to `rules`. */
+function familyPlans(raw: RawConfig, rules: string[]): Array<{ plan: FamilyPlan; at: FamilyPaths }> {
+  const shorthand = raw.family !== undefined || raw.tiers !== undefined || raw.tasksPerTier !== undefined;
+  if (shorthand && raw.families) {
+    rules.push('/families cannot be combined with /family, /tiers or /tasksPerTier (the one-family shorthand)');
+    return [];
+  }
+  if (!raw.families) {
+    const missing = ['family', 'tiers', 'tasksPerTier'].filter((k) => raw[k as keyof RawConfig] === undefined);
+    if (missing.length > 0) {
+      rules.push(`/families is missing (or give the one-family shorthand: /${missing.join(', /')} missing)`);
+      return [];
+    }
+    const plan = { name: raw.family!, tiers: sortedTiers(raw.tiers!), tasksPerTier: raw.tasksPerTier!, seed: raw.seed };
+    return [{ plan, at: { name: '/family', tier: '/tiers', tiers: raw.tiers! } }];
+  }
+  return raw.families.map((f, i) => {
+    const at = `/families/${i}`;
+    if ((f.tasks === undefined) === (f.tasksPerTier === undefined)) {
+      rules.push(`${at} needs exactly one of tasks (adaptive tiers) and tasksPerTier (fixed)`);
+    }
+    return { plan: { ...f, tiers: sortedTiers(f.tiers), seed: f.seed ?? raw.seed }, at: { name: `${at}/name`, tier: `${at}/tiers`, tiers: f.tiers } };
+  });
+}
+
+const sortedTiers = (tiers: number[]) => [...new Set(tiers)].sort((a, b) => a - b);
 
 /** Reads, validates and completes a config file; `extraEnvDirs` (--env-dir) join its `environments`. */
 export function loadConfig(file: string, extraEnvDirs: string[] = []): RunConfig {

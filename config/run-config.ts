@@ -2,15 +2,26 @@
 import type { SandboxLimits } from '../sandboxes/profile.js';
 import type { GateSettings } from '../verification/gates.js';
 
+/** One family of a run: its package, the tiers it may use, how many tasks, and its seed. */
+export interface FamilyPlan {
+  /** The environment package's name. */
+  name: string;
+  /** Ascending, without repeats. */
+  tiers: number[];
+  /** Adaptive: this many tasks in all, tiers chosen by the curriculum (calibration/curriculum.ts). */
+  tasks?: number;
+  /** Fixed: exactly this many tasks at every tier. */
+  tasksPerTier?: number;
+  seed: number;
+}
+
 export interface RunConfig {
   name: string;
-  /** The environment package's name. */
-  family: string;
+  /** Every family of the run (the `family`/`tiers`/`tasksPerTier` shorthand is normalized into one). */
+  families: FamilyPlan[];
   /** Folders of the user's own packages, absolute once loaded. */
   environments: string[];
   seed: number;
-  tiers: number[];
-  tasksPerTier: number;
   episodesPerTask: number;
   maxSteps: number;
   acceptance: { minPassRate: number; maxPassRate: number };
@@ -25,7 +36,13 @@ export interface RunConfig {
   sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number };
   concurrency: { tasks: number; episodes: number };
   gates: GateSettings;
+  dedup: { exact: boolean; near: boolean; nearThreshold: number };
+  /** Evaluation files, absolute once loaded, each with the sha256 of its content (part of the run id). */
+  decontamination: { files: Array<{ path: string; sha256: string }>; ngram: number };
 }
+
+/** How many tasks a family's plan asks for in all. */
+export const plannedTasks = (family: FamilyPlan) => family.tasks ?? family.tiers.length * (family.tasksPerTier ?? 0);
 
 /** The sandbox section in the units the sandbox layer works in. */
 export const sandboxLimitsOf = (cfg: RunConfig['sandbox']): SandboxLimits => ({

@@ -10,6 +10,7 @@ export const taskId = (scope: string, env: string, tier: number, seed: number, i
 export const episodeId = (taskId: string, index: number) => `${taskId}/model/${index}`;
 
 export const runWorkflowId = (runId: string) => `synthesis/${runId}`;
-export const environmentWorkflowId = (runWorkflowId: string) => `${runWorkflowId}/environment`;
+export const environmentWorkflowId = (runWorkflowId: string, family: string) => `${runWorkflowId}/environment/${family}`;
+export const familyWorkflowId = (runWorkflowId: string, family: string) => `${runWorkflowId}/family/${family}`;
 export const taskWorkflowId = (taskId: string) => `task/${taskId}`;
 export const episodeWorkflowId = (episodeId: string) => `episode/${episodeId}`;

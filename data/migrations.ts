@@ -101,6 +101,41 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'dedup and decontamination',
+    sql: `
+      -- What screening decided for each task before any rollout: kept, or dropped and why.
+      CREATE TABLE screenings (
+        task_id      TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        run_id       TEXT NOT NULL,
+        family       TEXT NOT NULL,
+        verdict      TEXT NOT NULL CHECK (verdict IN ('kept', 'exact-duplicate', 'near-duplicate', 'contaminated')),
+        duplicate_of TEXT,
+        similarity   REAL,
+        detail       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX screenings_run ON screenings (run_id, verdict);
+
+      -- Fingerprints of kept tasks, the whole store's memory of what was synthesized.
+      CREATE TABLE task_fingerprints (
+        task_id        TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        family         TEXT NOT NULL,
+        exact_hash     TEXT NOT NULL,
+        signature_json TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX task_fingerprints_exact ON task_fingerprints (exact_hash);
+
+      -- MinHash LSH buckets of kept tasks, per family (near-duplicates are looked for within a family).
+      CREATE TABLE lsh_buckets (
+        family  TEXT NOT NULL,
+        band    INTEGER NOT NULL,
+        bucket  TEXT NOT NULL,
+        task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        PRIMARY KEY (family, band, bucket, task_id)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */

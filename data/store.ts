@@ -16,6 +16,7 @@ import type {
   Verdict,
 } from '../schemas/types.js';
 import { migrate } from './migrations.js';
+import { ScreeningTable } from './dedup/screening-table.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 export type TaskStatus = 'pending' | 'rejected' | 'accepted';
@@ -144,6 +145,8 @@ function prepareStatements(db: Database.Database) {
       WHERE t.status = 'accepted' AND e.policy = 'model' AND e.passed = 1
         AND (@runId IS NULL OR e.run_id = @runId)
       ORDER BY e.run_id, t.family, t.tier, t.seed, t.idx, e.idx`),
+    modelEpisodeCounts: db.prepare(`SELECT task_id, count(*) AS n, sum(passed) AS passed FROM episodes
+      WHERE run_id = ? AND policy = 'model' GROUP BY task_id`),
     taskCounts: db.prepare('SELECT status, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY status'),
     episodeCounts: db.prepare(`SELECT policy, count(*) AS n, sum(passed) AS passed FROM episodes
       WHERE run_id = ? GROUP BY policy`),
@@ -155,11 +158,14 @@ export class Store {
   readonly migrated: number[];
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  /** Dedup and decontamination verdicts, and the index of kept tasks. */
+  readonly screenings: ScreeningTable;
 
   private constructor(db: Database.Database, migrated: number[]) {
     this.db = db;
     this.migrated = migrated;
     this.stmt = prepareStatements(db);
+    this.screenings = new ScreeningTable(db);
   }
 
   /** Opens (creating if needed) the database at `path` and brings its schema up to date. */
@@ -342,6 +348,12 @@ export class Store {
   acceptedTrajectories(opts: { runId?: string } = {}): Trajectory[] {
     const rows = this.stmt.accepted.all({ runId: opts.runId ?? null }) as Array<EpisodeDbRow & { spec_json: string }>;
     return rows.map((r) => ({ task: JSON.parse(r.spec_json) as TaskSpec, episode: this.toEpisode(r) }));
+  }
+
+  /** Model episodes run and passed per task of a run. */
+  modelEpisodeCounts(runId: string): Map<string, { episodes: number; passed: number }> {
+    const rows = this.stmt.modelEpisodeCounts.all(runId) as Array<{ task_id: string; n: number; passed: number }>;
+    return new Map(rows.map((r) => [r.task_id, { episodes: r.n, passed: r.passed }]));
   }
 
   runSummary(runId: string): RunSummary {

@@ -1,4 +1,5 @@
-// Calibrates one task: the gates first (the reference passes; the reference without any state-changing step, the
+// Calibrates one task: screening first (decontamination against the user's evaluation files, then exact and
+// near duplicates of any task in the store, from a fingerprint of prompt, tools and initial state), then the gates (the reference passes; the reference without any state-changing step, the
 // null policy, N random rollouts and the package's mutants fail; a guess passes at most 1% of the time), each
 // recorded with its outcome; then k model episodes give its pass rate, and the task is kept when the model
 // solves it at least sometimes (within the configured band). A task that fails a gate is rejected with the
@@ -11,7 +12,7 @@ import type { StoreActivities } from '../activities/store-activities.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { SandboxLimits } from '../sandboxes/profile.js';
 import type { TaskResult, TaskSpec } from '../schemas/types.js';
-import { gateSuite, quick } from './activity-options.js';
+import { gateSuite, generation, quick } from './activity-options.js';
 import { episodeId, episodeWorkflowId } from '../core/ids.js';
 import { agentEpisode, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
 import { failureMessage } from './failure-message.js';
@@ -23,7 +24,7 @@ export interface CalibrateTaskInput {
   rootWorkflowId: string;
   task: TaskSpec;
   image: string;
-  config: Pick<RunConfig, 'episodesPerTask' | 'maxSteps' | 'acceptance' | 'model' | 'concurrency' | 'gates'>;
+  config: Pick<RunConfig, 'episodesPerTask' | 'maxSteps' | 'acceptance' | 'model' | 'concurrency' | 'gates' | 'dedup' | 'decontamination'>;
   limits: SandboxLimits;
   queues: RunQueues;
 }
@@ -32,8 +33,9 @@ type EpisodeOutcome = EpisodeSummary | { failed: string };
 
 export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResult> {
   const { task, config } = input;
-  const { recordTask, recordTaskResult, recordGates } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
+  const { recordTask, recordTaskResult, recordGates, screenTask } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
   const { taskGates } = proxyActivities<EnvironmentActivities>(gateSuite(input.limits.timeoutMs, config.gates.randomSteps, task.reference.length));
+  const { fingerprintTask } = proxyActivities<EnvironmentActivities>(generation);
   await recordTask(input.runId, task);
 
   const decide = async (result: Omit<TaskResult, 'taskId'>): Promise<TaskResult> => {
@@ -42,6 +44,15 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
     return full;
   };
   const reject = (reason: string) => decide({ passRate: null, episodes: 0, passed: 0, accepted: false, reason });
+
+  let screening;
+  try {
+    const fingerprint = await fingerprintTask({ runId: input.runId, task, limits: input.limits });
+    screening = await screenTask({ runId: input.runId, task, fingerprint, dedup: config.dedup, decontamination: config.decontamination });
+  } catch (error) {
+    return reject(`screening failed: ${failureMessage(error)}`);
+  }
+  if (screening.verdict !== 'kept') return reject(`${screening.verdict}: ${screening.detail}`);
 
   let gates;
   try {

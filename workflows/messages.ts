@@ -28,3 +28,6 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 
 /** Sent by each finished episode to the run's root workflow, so progress is visible while tasks are in flight. */
 export const episodeFinishedSignal = defineSignal<[{ policy: string; passed: boolean }]>('episodeFinished');
+
+/** Sent by a family's workflow to the run's root workflow when one of its tasks is decided. */
+export const taskFinishedSignal = defineSignal<[{ family: string; accepted: boolean }]>('taskFinished');

@@ -39,9 +39,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // Everything that can be wrong with the input is checked before anything starts or is written.
     const config = loadConfig(args.config, args['env-dir'] ?? []);
     const catalog = new EnvironmentCatalog(config.environments);
-    const environment = environmentRef(catalog.get(config.family));
+    const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
     const engine = workerEngine(config.model);
-    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, environment.hash);
+    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
 
     const store = Store.open(statePaths.database());
     const taskQueue = args['task-queue'];
@@ -55,8 +55,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const view = createProgressView();
     const started = Date.now();
     try {
-      console.error(`run ${runId}: environment ${environment.name} ${environment.version} (${environment.hash.slice(0, 12)}), tiers ${config.tiers.join(',')}, ${config.tasksPerTier} tasks per tier, k=${config.episodesPerTask}, model ${engine.fingerprint}`);
-      const handle = await startSynthesisRun(client, { runId, config, environment, taskQueue, engineFingerprint: engine.fingerprint });
+      console.error(`run ${runId}: k=${config.episodesPerTask}, model ${engine.fingerprint}`);
+      for (const [i, f] of config.families.entries()) {
+        const env = environments[i];
+        const plan = f.tasks !== undefined ? `${f.tasks} tasks, tiers ${f.tiers.join(',')} following the model` : `${f.tasksPerTier} tasks at each of tiers ${f.tiers.join(',')}`;
+        console.error(`  ${env.name} ${env.version} (${env.hash.slice(0, 12)}): ${plan}, seed ${f.seed}`);
+      }
+      const handle = await startSynthesisRun(client, { runId, config, environments, taskQueue, engineFingerprint: engine.fingerprint });
       // A worker that stops (or fails) before the run ends would leave the run waiting: stop waiting too.
       await Promise.race([
         watchRun(handle, (p) => view.update(p)),
@@ -65,7 +70,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         }),
       ]);
       view.stop();
-      console.log(renderSummary(store, runId));
+      console.log(renderSummary(store, runId, config.acceptance, config.episodesPerTask));
       console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s; database ${statePaths.database()}`);
       if (args.export) {
         const { lines, file } = await exportOpenAIChat(store, args.export, { runId });

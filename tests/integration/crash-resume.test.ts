@@ -67,9 +67,9 @@ test('a run survives a killed worker and never repeats a finished model call', {
   );
   const engineFingerprint = engineFingerprintOf({ ...config.model, path: resolveModelPath() });
   const environment = environmentRef(new EnvironmentCatalog().get('files'));
-  const runId = runIdFor(config, engineFingerprint, environment.hash);
+  const runId = runIdFor(config, engineFingerprint, [environment.hash]);
   const first = await startWorker();
-  const handle = await startSynthesisRun(env.client, { runId, config, environment, taskQueue, engineFingerprint });
+  const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint });
 
   // Let some model episodes finish, then kill the worker without warning.
   const deadline = Date.now() + 10 * 60_000;

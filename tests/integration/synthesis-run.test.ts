@@ -50,7 +50,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   const engine = workerEngine(config.model);
   const catalog = new EnvironmentCatalog();
   const environment = environmentRef(catalog.get('files'));
-  const runId = runIdFor(config, engine.fingerprint, environment.hash);
+  const runId = runIdFor(config, engine.fingerprint, [environment.hash]);
   const taskQueue = `e2e-${process.pid}`;
   const workers = await createWorkers({
     connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine,
@@ -61,7 +61,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   let episodeHistory;
   const episodeWorkflowId = `episode/${runId}/files/t0/s3/0/model/0`;
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, environment, taskQueue, engineFingerprint: engine.fingerprint });
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint });
     const result = await watchRun(handle, (p) => seen.push(p), 500);
     history = await handle.fetchHistory();
     episodeHistory = await env.client.workflow.getHandle(episodeWorkflowId).fetchHistory();
@@ -137,12 +137,12 @@ test('a run over a user\'s package (config `environments:`) rejects every gameab
   const engine = workerEngine(config.model);
   const catalog = new EnvironmentCatalog(config.environments);
   const environment = environmentRef(catalog.get('double-gameable'));
-  const runId = runIdFor(config, engine.fingerprint, environment.hash);
+  const runId = runIdFor(config, engine.fingerprint, [environment.hash]);
   const taskQueue = `gameable-${process.pid}`;
   const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
   const running = workers.run();
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, environment, taskQueue, engineFingerprint: engine.fingerprint });
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint });
     const result = await watchRun(handle, () => undefined, 500);
     assert.equal(result.progress.tasksRejected, 5);
     assert.equal(result.progress.modelEpisodesDone, 0, 'no model episode runs for a gameable task');

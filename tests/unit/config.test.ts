@@ -22,8 +22,8 @@ const problemsOf = (value: unknown): string[] => {
 
 test('the quickstart config loads', () => {
   const cfg = loadConfig(quickstart);
-  assert.equal(cfg.family, 'files');
-  assert.deepEqual(cfg.tiers, [0, 1]);
+  assert.ok(cfg.families.length >= 3, 'the quickstart runs several families');
+  assert.ok(cfg.families.every((f) => f.tiers.includes(0)));
 });
 
 test('defaults are filled in', () => {
@@ -88,4 +88,39 @@ test('family names a package: built-in or under `environments`, read relative to
   const cfg = validateConfig({ ...minimal, family: 'double-gameable', environments: ['double-gameable'], tiers: [4] }, 'x.yaml', fixtures);
   assert.deepEqual(cfg.environments, [join(fixtures, 'double-gameable')]);
   assert.deepEqual(cfg.gates, { randomRollouts: 4, randomSteps: 6 });
+});
+
+test('families: each with its tiers, count and seed; the one-family shorthand normalizes to the same', () => {
+  const cfg = validateConfig(
+    { name: 'mix', seed: 5, episodesPerTask: 2, families: [{ name: 'files', tiers: [2, 0], tasks: 4 }, { name: 'sql-analytics', tiers: [1], tasksPerTier: 2, seed: 9 }] },
+    'mix.yaml',
+  );
+  assert.deepEqual(cfg.families, [
+    { name: 'files', tiers: [0, 2], tasks: 4, seed: 5 },
+    { name: 'sql-analytics', tiers: [1], tasksPerTier: 2, seed: 9 },
+  ]);
+  assert.deepEqual(validateConfig(minimal, 'minimal.yaml').families, [{ name: 'files', tiers: [0], tasksPerTier: 1, seed: 1 }]);
+  assert.deepEqual(cfg.dedup, { exact: true, near: true, nearThreshold: 0.9 });
+  assert.deepEqual(cfg.decontamination, { files: [], ngram: 13 });
+});
+
+test('families: mistakes are named by their path', () => {
+  const base = { name: 'x', episodesPerTask: 2 };
+  assert.ok(problemsOf({ ...base }).some((p) => p.startsWith('/families is missing')));
+  assert.ok(problemsOf({ ...minimal, families: [{ name: 'files', tiers: [0], tasks: 1 }] }).some((p) => p.includes('cannot be combined')));
+  assert.ok(problemsOf({ ...base, families: [{ name: 'files', tiers: [0] }] }).some((p) => p.startsWith('/families/0 needs exactly one of tasks')));
+  assert.ok(problemsOf({ ...base, families: [{ name: 'files', tiers: [0], tasks: 1, tasksPerTier: 1 }] }).some((p) => p.startsWith('/families/0 needs exactly one')));
+  assert.ok(problemsOf({ ...base, families: [{ name: 'files', tiers: [0], tasks: 1 }, { name: 'files', tiers: [1], tasks: 1 }] }).some((p) => p.includes('listed twice')));
+  assert.ok(problemsOf({ ...base, families: [{ name: 'nope', tiers: [0], tasks: 1 }] }).some((p) => p.startsWith('/families/0/name "nope"')));
+  assert.ok(problemsOf({ ...base, families: [{ name: 'files', tiers: [0, 9], tasks: 1 }] }).some((p) => p.startsWith('/families/0/tiers')));
+});
+
+test('evaluation files are read relative to the config and hashed; a missing one is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasksynth-config-'));
+  writeFileSync(join(dir, 'eval.txt'), 'some benchmark prompt');
+  const cfg = validateConfig({ ...minimal, decontamination: { files: ['eval.txt'] } }, 'c.yaml', dir);
+  assert.equal(cfg.decontamination.files[0].path, join(dir, 'eval.txt'));
+  assert.match(cfg.decontamination.files[0].sha256, /^[0-9a-f]{64}$/);
+  const problems = problemsOf({ ...minimal, decontamination: { files: ['/nonexistent/eval.jsonl'] } });
+  assert.ok(problems.some((p) => p.startsWith('/decontamination/files/0 cannot read evaluation file /nonexistent/eval.jsonl')), problems.join('\n'));
 });

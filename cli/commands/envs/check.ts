@@ -1,6 +1,8 @@
 // `tasksynth envs check [NAME...] --tasks N`: runs the gates over N generated tasks per tier of each package and
-// prints a table per package and tier. Exits 1 when a reference solution fails or a package×tier has more than
-// 5% of its tasks rejected by a gate: a built-in package must not produce gameable tasks.
+// prints a table per package and tier, with the exact and near duplicates screening finds among the package's
+// tasks (as a run would drop them, against an in-memory store). Exits 1 when a reference solution fails, or a
+// package×tier has more than 5% of its tasks rejected by a gate or exact duplicates: a built-in package must not
+// produce gameable tasks, nor draw from a space so small that it repeats itself.
 import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
 import { mapLimit } from '../../../core/map-limit.js';
@@ -9,6 +11,9 @@ import type { GateOutcome } from '../../../verification/gates.js';
 import { DEFAULT_GATE_SETTINGS } from '../../../verification/gates.js';
 import { runGates, type GateReport } from '../../../verification/run-gates.js';
 import { envDirOption, environmentHost } from '../../environment-host.js';
+import { Store } from '../../../data/store.js';
+import { taskFingerprint } from '../../../environments/task-fingerprint.js';
+import type { TaskSpec } from '../../../schemas/types.js';
 
 interface CheckArgs {
   names?: string[];
@@ -16,6 +21,7 @@ interface CheckArgs {
   seed: number;
   random: number;
   concurrency: number;
+  near: number;
   'env-dir'?: string[];
 }
 
@@ -42,6 +48,7 @@ export const envsCheckCommand: CommandModule<object, CheckArgs> = {
       .option('seed', { type: 'number', default: 1 })
       .option('random', { type: 'number', default: DEFAULT_GATE_SETTINGS.randomRollouts, describe: 'random-policy rollouts per task' })
       .option('concurrency', { type: 'number', default: 4, describe: 'rollouts in flight at once' })
+      .option('near', { type: 'number', default: 0.9, describe: 'Jaccard from which two tasks are near-duplicates' })
       .option('env-dir', envDirOption) as never,
   handler: async (args) => {
     const host = await environmentHost(args['env-dir'] ?? []);
@@ -51,11 +58,21 @@ export const envsCheckCommand: CommandModule<object, CheckArgs> = {
     const packages = named ? args.names!.map((n) => host.catalog.get(n)) : host.catalog.all();
     const settings = { ...DEFAULT_GATE_SETTINGS, randomRollouts: args.random };
     const table = new Table({
-      head: ['package', 'tier', 'generated', 'reference pass', 'ablation fail', 'null fail', 'random fail', 'mutant fail', 'guess <= 1%', 'rejected', 'first reason'],
+      head: ['package', 'tier', 'generated', 'exact dup', 'near dup', 'reference pass', 'ablation fail', 'null fail', 'random fail', 'mutant fail', 'guess <= 1%', 'rejected', 'first reason'],
       style,
     });
     let failed = false;
     const started = Date.now();
+    // Screening as a run does it, in a store of its own that lives as long as the check.
+    const store = Store.open(':memory:');
+    store.upsertRun({ id: 'check', name: 'check', config: null });
+    const screen = async (pkg: (typeof packages)[number], image: string, task: TaskSpec) => {
+      const fingerprint = await taskFingerprint(host.sandboxes, pkg, image, task, host.labels);
+      store.upsertTask('check', task);
+      return store.screenings.screen({
+        runId: 'check', taskId: task.id, family: task.family, fingerprint, contamination: null, exact: true, nearThreshold: args.near,
+      }).verdict;
+    };
     try {
       for (const pkg of packages) {
         const image = await host.image(pkg);
@@ -68,29 +85,34 @@ export const envsCheckCommand: CommandModule<object, CheckArgs> = {
           // bounds a rollout, so overlapping tasks keeps the engine busy.
           let done = 0;
           const perTask = Math.max(1, Math.floor(args.concurrency / 2));
+          const verdicts: string[] = [];
           const reports: GateReport[] = await mapLimit(tasks, 2, async (task) => {
+            verdicts.push(await screen(pkg, image, task));
             const report = await runGates(host.sandboxes, pkg, image, task, settings, { concurrency: perTask, labels: host.labels });
             process.stderr.write(`\r${pkg.name} tier ${tier}: ${++done}/${tasks.length} tasks`);
             return report;
           });
+          const exact = verdicts.filter((v) => v === 'exact-duplicate').length;
+          const near = verdicts.filter((v) => v === 'near-duplicate').length;
           process.stderr.write('\n');
           const referencePassed = reports.filter((r) => r.outcomes.some((o) => o.mustPass && o.passed)).length;
           const rejected = reports.filter((r) => r.failure !== null);
-          if (referencePassed < reports.length || rejected.length > MAX_REJECTED * reports.length) failed = true;
+          if (referencePassed < reports.length || rejected.length > MAX_REJECTED * reports.length || exact > MAX_REJECTED * reports.length) failed = true;
           table.push([
-            pkg.name, tier, tasks.length, pct(referencePassed, reports.length), heldShare(reports, 'ablation'), heldShare(reports, 'null'),
+            pkg.name, tier, tasks.length, exact, near, pct(referencePassed, reports.length), heldShare(reports, 'ablation'), heldShare(reports, 'null'),
             heldShare(reports, 'random'), heldShare(reports, 'mutant'), heldShare(reports, 'guess'),
             `${rejected.length} (${pct(rejected.length, reports.length)})`, (rejected[0]?.failure ?? '').slice(0, 60),
           ]);
         }
       }
     } finally {
+      store.close();
       await host.cleanup();
     }
     console.log(table.toString());
     console.log(`checked in ${((Date.now() - started) / 1000).toFixed(1)} s; seed ${args.seed}, ${args.random} random rollouts per task`);
     if (failed) {
-      console.error(`envs check: a reference solution failed or more than ${MAX_REJECTED * 100}% of a tier's tasks were rejected`);
+      console.error(`envs check: a reference solution failed, or more than ${MAX_REJECTED * 100}% of a tier's tasks were rejected or exact duplicates`);
       process.exitCode = 1;
     }
   },
