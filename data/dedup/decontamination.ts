@@ -1,10 +1,11 @@
 // Decontamination against evaluation sets the user names: a prompt sharing one word 13-gram with any text of an
-// evaluation file is dropped (the n-gram overlap test common for benchmarks; the config may change n). JSON and
+// evaluation file is dropped (the n-gram overlap test common for benchmarks; the config may change n); a prompt
+// shorter than n words is dropped when its whole word sequence appears in an evaluation text. JSON and
 // JSONL files contribute every string they hold (prompts, questions, messages at any depth); other files are read
 // as plain text.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { wordNgrams } from './word-ngrams.js';
+import { wordNgrams, words } from './word-ngrams.js';
 
 export interface EvaluationFile {
   path: string;
@@ -56,6 +57,8 @@ export function evaluationTexts(path: string, content: string): string[] {
 
 export class EvaluationIndex {
   private readonly grams = new Map<string, string>();
+  /** Each evaluation text as its words joined by spaces (with a space at both ends), for prompts shorter than n. */
+  private readonly texts: Array<{ file: string; words: string }> = [];
 
   private constructor(readonly n: number) {}
 
@@ -74,6 +77,7 @@ export class EvaluationIndex {
       }
       for (const text of evaluationTexts(file.path, bytes.toString('utf8'))) {
         for (const gram of wordNgrams(text, n)) if (!index.grams.has(gram)) index.grams.set(gram, file.path);
+        index.texts.push({ file: file.path, words: ` ${words(text).join(' ')} ` });
       }
     }
     return index;
@@ -85,6 +89,13 @@ export class EvaluationIndex {
 
   /** The first n-gram of the prompt found in an evaluation text, or null. */
   overlap(prompt: string): Contamination | null {
+    const list = words(prompt);
+    if (list.length === 0) return null;
+    if (list.length < this.n) {
+      const phrase = ` ${list.join(' ')} `;
+      const hit = this.texts.find((t) => t.words.includes(phrase));
+      return hit ? { file: hit.file, ngram: list.join(' ') } : null;
+    }
     for (const gram of wordNgrams(prompt, this.n)) {
       const file = this.grams.get(gram);
       if (file !== undefined) return { file, ngram: gram };

@@ -1,6 +1,7 @@
-// Every built-in environment package against the real Docker engine: the same seed gives the same tasks, every
-// gate holds on a task of each tier (the reference passes; ablations, null, random and mutants fail; no guess
-// passes), and the top tier's reference needs more tool calls than tier 0's.
+// Every built-in environment package against the real Docker engine: the same seed gives the same tasks and the
+// same initial state (its fingerprint), every gate holds on a task of each tier (the reference passes; ablations,
+// null, random and mutants fail; no guess passes), the top tier's reference needs more tool calls than tier 0's,
+// and a task whose prompt is planted in an evaluation file is dropped by decontamination while the others pass.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { builtinEnvironmentsDir, EnvironmentCatalog } from '../../environments/catalog.js';
@@ -12,6 +13,14 @@ import { LABEL_RUN } from '../../sandboxes/profile.js';
 import { SandboxManager } from '../../sandboxes/sandbox.js';
 import { DEFAULT_GATE_SETTINGS } from '../../verification/gates.js';
 import { runGates } from '../../verification/run-gates.js';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EvaluationIndex } from '../../data/dedup/decontamination.js';
+import { wordNgrams, words } from '../../data/dedup/word-ngrams.js';
+import { taskFingerprint } from '../../environments/task-fingerprint.js';
+import type { TaskSpec } from '../../schemas/types.js';
 
 const docker = connectDocker();
 const sandboxes = new SandboxManager(docker, { memoryMb: 256, pidsLimit: 64, cpus: 1, timeoutMs: 10_000, outputLimitBytes: 4096 });
@@ -34,11 +43,18 @@ for (const pkg of builtins) {
     const image = await ensureEnvironmentImage(docker, pkg, baseImageTag());
     const id = await sandboxes.create(image, labels);
     const referenceLength: number[] = [];
+    const tasks: TaskSpec[] = [];
     try {
       for (const { tier } of pkg.tiers) {
         const request = { scope: 'builtin', seed: 11, tier, count: 1, offset: 2 };
         const [task] = await generateTasks(sandboxes, id, pkg, request);
         assert.deepEqual(await generateTasks(sandboxes, id, pkg, request), [task], `${pkg.name} t${tier} is deterministic`);
+        tasks.push(task);
+        if (tier === 0) {
+          const [a, b] = await Promise.all([1, 2].map(() => taskFingerprint(sandboxes, pkg, image, task, labels)));
+          assert.equal(a.exact, b.exact, `${pkg.name} t0: setup writes the same initial state every time`);
+          assert.ok(a.entries >= 1, `${pkg.name} t0: the initial state has files`);
+        }
         const report = await runGates(sandboxes, pkg, image, task, DEFAULT_GATE_SETTINGS, { concurrency: 4, labels });
         assert.equal(report.failure, null, `${pkg.name} t${tier}: ${report.failure}`);
         assert.ok(report.outcomes.some((o) => o.gate === 'mutant'), `${pkg.name} t${tier} has mutants`);
@@ -48,5 +64,20 @@ for (const pkg of builtins) {
       await sandboxes.remove(id);
     }
     assert.ok(referenceLength.at(-1)! > referenceLength[0], `${pkg.name}: reference calls per tier ${referenceLength.join(', ')}`);
+
+    // Decontamination: the tier-1 prompt planted (inside other text) in an evaluation file drops that task only.
+    const planted = tasks[1];
+    const dir = mkdtempSync(join(tmpdir(), 'tasksynth-eval-'));
+    const file = join(dir, 'eval.jsonl');
+    const content = `${JSON.stringify({ question: `Benchmark item. ${planted.prompt} Good luck.` })}\n`;
+    writeFileSync(file, content);
+    const index = EvaluationIndex.load([{ path: file, sha256: createHash('sha256').update(content).digest('hex') }], 13);
+    assert.ok(index.overlap(planted.prompt), `${pkg.name}: the planted prompt is found`);
+    // Other prompts are kept unless they share a 13-gram with the planted one (a package's own boilerplate can).
+    const plantedGrams = wordNgrams(planted.prompt, 13);
+    for (const other of tasks.filter((t) => t !== planted && words(t.prompt).length >= 13)) {
+      const shares = [...wordNgrams(other.prompt, 13)].some((g) => plantedGrams.has(g));
+      assert.equal(index.overlap(other.prompt) !== null, shares, `${pkg.name} t${other.tier}: dropped only when it overlaps`);
+    }
   });
 }

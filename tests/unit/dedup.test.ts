@@ -92,6 +92,9 @@ test('decontamination drops a prompt sharing a 13-gram with an evaluation file, 
   // Twelve words in common are not an overlap; punctuation and case do not hide one.
   assert.equal(index.overlap('Book the cheapest flight from Lisbon to Oslo on 2026 05 03 or else.'), null);
   assert.ok(index.overlap(prompt.toUpperCase().replace(/ /g, ' , ')));
+  // A prompt shorter than 13 words overlaps when all its words appear in a row in an evaluation text.
+  assert.ok(index.overlap('the capital of France'));
+  assert.equal(index.overlap('the capital of Spain'), null);
 
   writeFileSync(file, 'not json\n');
   assert.throws(() => EvaluationIndex.load([{ path: file, sha256 }], 13), (e: unknown) => e instanceof EvaluationFileError && /changed since/.test(e.message));
