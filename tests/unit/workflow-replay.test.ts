@@ -21,7 +21,7 @@ test('there is a recorded history of each workflow type', () => {
     const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     return history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
   });
-  assert.deepEqual(new Set(types), new Set(['synthesisRun', 'buildEnvironment', 'calibrateTask', 'agentEpisode']));
+  assert.deepEqual(new Set(types), new Set(['synthesisRun', 'familyRun', 'buildEnvironment', 'calibrateTask', 'agentEpisode']));
 });
 
 for (const { file, workflowId } of manifest) {
