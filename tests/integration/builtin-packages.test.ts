@@ -50,10 +50,9 @@ for (const pkg of builtins) {
         const [task] = await generateTasks(sandboxes, id, pkg, request);
         assert.deepEqual(await generateTasks(sandboxes, id, pkg, request), [task], `${pkg.name} t${tier} is deterministic`);
         tasks.push(task);
-        if (tier === 0) {
+        if (tier === 1) {
           const [a, b] = await Promise.all([1, 2].map(() => taskFingerprint(sandboxes, pkg, image, task, labels)));
-          assert.equal(a.exact, b.exact, `${pkg.name} t0: setup writes the same initial state every time`);
-          assert.ok(a.entries >= 1, `${pkg.name} t0: the initial state has files`);
+          assert.equal(a.exact, b.exact, `${pkg.name} t1: setup writes the same initial state every time`);
         }
         const report = await runGates(sandboxes, pkg, image, task, DEFAULT_GATE_SETTINGS, { concurrency: 4, labels });
         assert.equal(report.failure, null, `${pkg.name} t${tier}: ${report.failure}`);

@@ -1,7 +1,7 @@
 // End to end with the real components: the Temporal dev server (the `temporal` CLI that setup provisions),
 // the Docker engine with the sandbox base image, and the SmolLM2 model through node-llama-cpp.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,6 +13,7 @@ import { runIdFor, runWorkflowId } from '../../client/run-id.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
+import { runReport } from '../../data/run-report.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { environmentRef } from '../../environments/package.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
@@ -28,6 +29,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tasksynth-e2e-'));
 const docker = connectDocker();
 let env: TestWorkflowEnvironment;
 let store: Store;
+/** The first test's run, whose tasks the dedup test synthesizes again. */
+let firstRunId = '';
 
 before(async () => {
   installRuntimeLogging();
@@ -51,6 +54,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   const catalog = new EnvironmentCatalog();
   const environment = environmentRef(catalog.get('files'));
   const runId = runIdFor(config, engine.fingerprint, [environment.hash]);
+  firstRunId = runId;
   const taskQueue = `e2e-${process.pid}`;
   const workers = await createWorkers({
     connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine,
@@ -123,6 +127,55 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   // The recorded history replays against the current workflow code: a non-deterministic change fails here.
   await Worker.runReplayHistory(workflowBundleOption(), history!, runWorkflowId(runId));
   await Worker.runReplayHistory(workflowBundleOption(), episodeHistory!, episodeWorkflowId);
+});
+
+test('tasks already in the store, or planted in an evaluation file, are dropped before any rollout', { timeout: 10 * 60_000 }, async () => {
+  // The same family, tier and seed as the first test's run, under another name: the same tasks again.
+  const earlier = store.listTasks(firstRunId);
+  assert.equal(earlier.length, 2, 'the first run stored its tasks');
+  const evalFile = join(dir, 'eval.jsonl');
+  writeFileSync(evalFile, `${JSON.stringify({ prompt: `Benchmark: ${earlier[0].spec.prompt}` })}\n`);
+  const config = validateConfig(
+    { name: 'e2e-again', family: 'files', seed: 3, tiers: [0], tasksPerTier: 2, episodesPerTask: 3, maxSteps: 3,
+      decontamination: { files: ['eval.jsonl'] } },
+    'dedup test config',
+    dir,
+  );
+  const engine = workerEngine(config.model);
+  const catalog = new EnvironmentCatalog();
+  const environment = environmentRef(catalog.get('files'));
+  const runId = runIdFor(config, engine.fingerprint, [environment.hash]);
+  const taskQueue = `e2e-dedup-${process.pid}`;
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
+  const running = workers.run();
+  try {
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint });
+    const result = await watchRun(handle, () => undefined, 500);
+    assert.equal(result.progress.tasksDone, 2);
+    assert.equal(result.progress.tasksAccepted, 0);
+    assert.equal(result.progress.episodesDone, 0, 'no episode ran');
+    const screenings = store.screenings.ofRun(runId);
+    const tasks = store.listTasks(runId);
+    const [first, second] = tasks;
+    assert.equal(screenings.get(first.id)?.verdict, 'contaminated', first.reason ?? '');
+    assert.match(first.reason ?? '', /^contaminated: prompt shares the words ".+" with .*eval\.jsonl$/);
+    assert.equal(screenings.get(second.id)?.verdict, 'exact-duplicate', second.reason ?? '');
+    assert.equal(screenings.get(second.id)?.duplicateOf, earlier[1].id);
+    for (const task of tasks) {
+      assert.equal(task.status, 'rejected');
+      assert.deepEqual(store.listGates(task.id), [], `${task.id}: no gate rollout ran`);
+      assert.deepEqual(store.listEpisodes(task.id), [], `${task.id}: no episode ran`);
+    }
+    const report = runReport(store, runId, config.acceptance, config.episodesPerTask);
+    assert.deepEqual(
+      report.families.map((f) => f.tiers.map((t) => [f.family, t.tier, t.generated, t.contaminated, t.exactDuplicates, t.measured])),
+      [[['files', 0, 2, 1, 1, 0]]],
+    );
+  } finally {
+    workers.shutdown();
+    await running;
+    await engine.provider.close();
+  }
 });
 
 test('a run over a user\'s package (config `environments:`) rejects every gameable task at its gates, before any model call', { timeout: 20 * 60_000 }, async () => {
