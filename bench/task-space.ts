@@ -19,7 +19,8 @@ import { bandKeys } from '../data/dedup/lsh-bands.js';
 import { wordNgrams } from '../data/dedup/word-ngrams.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 2000);
-const BATCH = 250;
+// Batches of the size a run asks for at most (32), rounded up: a generator builds each task's data in memory.
+const BATCH = 50;
 const labels = { 'tasksynth.bench': 'task-space' };
 
 /** Expected distinct values among n uniform draws from a space of size m. */
