@@ -262,6 +262,30 @@ AGENT_UID = 1000
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _become_agent():
+    """In a child of the runner: the agent's uid and gid for good, no supplementary groups."""
+    os.seteuid(0)
+    os.setgroups([])
+    os.setresgid(AGENT_UID, AGENT_UID, AGENT_UID)
+    os.setresuid(AGENT_UID, AGENT_UID, AGENT_UID)
+
+
+def kill_agent_processes():
+    """Kills every process of the agent's uid, setsid or not: a forked child becomes the agent for good and sends
+    kill(-1), which reaches exactly that uid's processes but itself (root here keeps no CAP_KILL, and a root sender
+    would reach everything). The runner never changes its own uids, so no agent process can signal it meanwhile."""
+    killer = os.fork()
+    if killer == 0:
+        try:
+            _become_agent()
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        finally:
+            os._exit(0)
+    os.waitpid(killer, 0)
+
+
 def run_as_agent(argv, input_bytes=b"", timeout=10.0, max_output=1024 * 1024, cwd="/work"):
     """Runs argv as the agent (uid 1000) and returns (exit status, stdout bytes, stderr bytes), each capped.
 
@@ -273,15 +297,9 @@ def run_as_agent(argv, input_bytes=b"", timeout=10.0, max_output=1024 * 1024, cw
     if os.getuid() != 0:
         raise RuntimeError("run_as_agent needs a test-runner sandbox (probeIn: test-runner in environment.yaml)")
 
-    def become_agent():
-        os.seteuid(0)
-        os.setgroups([])
-        os.setresgid(AGENT_UID, AGENT_UID, AGENT_UID)
-        os.setresuid(AGENT_UID, AGENT_UID, AGENT_UID)
-
     child = subprocess.Popen(
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-        preexec_fn=become_agent, start_new_session=True, env={"PATH": "/usr/bin:/bin", "HOME": cwd},
+        preexec_fn=_become_agent, start_new_session=True, env={"PATH": "/usr/bin:/bin", "HOME": cwd},
     )
     try:
         out, err = child.communicate(input_bytes, timeout=timeout)
@@ -290,13 +308,7 @@ def run_as_agent(argv, input_bytes=b"", timeout=10.0, max_output=1024 * 1024, cw
         status = -signal.SIGKILL
         out, err = b"", b"timed out"
     finally:
-        # Signalling the agent's processes needs uid 0 for a moment; the whole session goes, setsid or not.
-        os.seteuid(0)
-        try:
-            os.kill(-child.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        os.seteuid(1001)
+        kill_agent_processes()
         child.wait()
     return status, out[:max_output], err[:max_output]
 

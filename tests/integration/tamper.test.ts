@@ -607,6 +607,19 @@ describe('a verifier that runs the agent\'s code', () => {
     }
   });
 
+  test('agent code that sleeps, or leaves a setsid sleeper behind, costs one timeout and fails', async () => {
+    for (const [name, text] of [
+      ['sleep forever', '    import time; time.sleep(3600)'],
+      ['setsid sleeper', '    import os, time; os.fork() or (os.setsid(), time.sleep(3600)); return 0'],
+    ] as const) {
+      const started = Date.now();
+      const { trace } = await run(name, 2, text);
+      assert.equal(trace.verdict.passed, false, name);
+      // The runner's timeout (5 s) and the sandbox's own bound, not the sleeper, decide how long the probe takes.
+      assert.ok(Date.now() - started < 60_000, `${name}: the probe took ${Date.now() - started} ms`);
+    }
+  });
+
   test('forged results printed by the agent\'s code are only values, compared with answers it never saw', async () => {
     const forged = `import os; os.write(1, b"[" + b",".join([b'{"ok": true, "value": 0}'] * 20) + b"]\\n"); os._exit(0)`;
     const { trace, tests } = await run('forged results', 1, forged);
