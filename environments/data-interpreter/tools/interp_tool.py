@@ -77,11 +77,38 @@ def stop_group(pid):
         pass
 
 
+# Runs the agent's code (argv[1]) as `python3 -c` would, and then, as a notebook cell does, shows the value of its
+# last line when that is an expression (not None). Tracebacks leave out this runner's own frame.
+RUNNER = """
+import ast, builtins, sys, traceback
+source = sys.argv[1]
+sys.argv = ["-c"]
+try:
+    tree = ast.parse(source, "<string>")
+except SyntaxError as error:
+    traceback.print_exception(type(error), error, None)
+    sys.exit(1)
+last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+scope = {"__name__": "__main__", "__builtins__": builtins}
+try:
+    exec(compile(tree, "<string>", "exec"), scope)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), "<string>", "eval"), scope)
+        if value is not None:
+            print(repr(value))
+except (SystemExit, KeyboardInterrupt):
+    raise
+except BaseException as error:
+    traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+    sys.exit(1)
+"""
+
+
 def _run_code(code):
     """Runs code in a fresh `python3 -I` as this (the agent's) uid in /work; returns (status, stdout, stderr, timed out).
     Output beyond the caps is read and dropped, so a flood cannot fill memory."""
     child = subprocess.Popen(
-        ["python3", "-I", "-c", code],
+        ["python3", "-I", "-c", RUNNER, code],
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -153,7 +180,7 @@ def python(args):
         raise ValueError(f"{err.rstrip()}\n(exit status {status})".strip())
     if err.strip():
         out = f"{out}\n[stderr]\n{err}"
-    return out if out.strip() else "(the code printed nothing; use print() to show values)"
+    return out if out.strip() else "(the code showed nothing; print() the values you need)"
 
 
 TOOLS = {"list_files": list_files, "read_file": read_file, "python": python}

@@ -110,6 +110,8 @@ class Table:
         self.json_key, self.drop_missing_keys = json_key, drop_missing_keys
 
     def text(self, rng):
+        if self.fmt == "lines":
+            return "".join(f"{row[self.columns[0]]}\n" for row in self.rows)
         if self.fmt == "csv":
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
@@ -318,16 +320,15 @@ def build_flat(rng, tier):
     ds = Dataset()
     stem = rng.choice(F["stems"])
     if tier == 0:
-        n = rng.randint(4, 6)
-        dim = rng.choice(dom["dims"])
-        label, pool = dim["text"]
-        names = rng.sample(pool, n)
-        num_cols = rng.sample(list(F["nums"]), rng.randint(1, 2))
-        rows = [{label: names[i], **{c: draw_num(rng, F["nums"][c]) for c in num_cols}} for i in range(n)]
-        columns = [label, *num_cols]
-        decimals = {c: F["nums"][c][2] for c in num_cols}
-        ds.fact = Table(f"{stem}.csv", "csv", columns, rows, decimals, [""])
-        ds.kinds = {label: "text", **{c: "num" for c in num_cols}}
+        # One column as a file of whole numbers, one a line, so the code that sums it is short enough to spell out.
+        # A column of the fact table or of a dimension table (not a year), named after its table.
+        table, col = rng.choice([(t, c) for t in [F, *dom["dims"]] for c, (low, high, _d) in t["nums"].items()
+                                 if high >= 10 and low < 1000])
+        stem = rng.choice(table["stems"])
+        low, high, _d = table["nums"][col]
+        rows = [{col: rng.randint(max(1, math.ceil(low)), int(high))} for _ in range(rng.randint(4, 8))]
+        ds.fact = Table(f"{stem}_{col}.{rng.choice(['txt', 'dat'])}", "lines", [col], rows, {col: 0}, [""])
+        ds.kinds = {col: "num"}
     else:
         n = rng.randint(8, 15) if tier == 1 else rng.randint(20, 45)
         missing_p = 0.0 if tier == 1 else rng.uniform(0.08, 0.15)
@@ -515,7 +516,6 @@ def make_question(rng, ds, tier):
     q = {"value": None, "agg": "sum", "filters": [], "group": None, "normalize": False}
     if tier == 0:
         q["value"] = ("col", rng.choice(columns_of(ds, "num")))
-        q["agg"] = rng.choice(["sum", "sum", "mean"])
         return q
     cats = columns_of(ds, "cat")
     nums = columns_of(ds, "num")
@@ -670,11 +670,8 @@ def prompt_of(ds, q, tier):
     fact = ds.fact.path
     value = value_text(q["value"])
     if tier == 0:
-        agg = "sum" if q["agg"] == "sum" else "average (mean)"
-        return (
-            f"Use the python tool to run Python code that reads {fact} and prints the {agg} of the column "
-            f"{q['value'][1]}. Then submit that number, rounded to 2 decimal places, as the answer."
-        )
+        # The call spelled out, as one line with single quotes only, so it copies straight into a JSON string.
+        return f'Call python with code "{t0_code(ds, q)}", then submit the number it returns as the answer.'
     noun = "rows" if tier == 1 else f"{ds.fact_noun}s" if not ds.fact_noun.endswith("y") else f"{ds.fact_noun[:-1]}ies"
     parts = []
     if tier >= 3:
@@ -756,16 +753,21 @@ def ref_code(ds, column):
     return f"r.get({column!r})"
 
 
+def t0_code(ds, q):
+    """Tier 0's one-line program: the sum of the whole numbers in a file, one a line (the tool shows its value)."""
+    path = ds.fact.path
+    assert "'" not in path and '"' not in path and "\\" not in path
+    return f"sum(map(int, open('{path}')))"
+
+
+def t0_printed(text):
+    """What the python tool shows for t0_code over the file's text."""
+    return str(sum(map(int, text.splitlines())))
+
+
 def reference_code(ds, q, tier):
     if tier == 0:
-        col = q["value"][1]
-        final = "sum(values)" if q["agg"] == "sum" else "sum(values) / len(values)"
-        return (
-            "import csv\n\n"
-            f"with open({ds.fact.path!r}, newline=\"\") as f:\n"
-            f"    values = [float(row[{col!r}]) for row in csv.DictReader(f)]\n"
-            f"print(round({final}, 2))\n"
-        )
+        return t0_code(ds, q)
     used = []
     for column in [f[1] for f in q["filters"]] + ([q["group"]["col"]] if q["group"] else []):
         if "." in column and column.split(".")[0] not in used:
@@ -1003,12 +1005,19 @@ def make_task(seed, tier, index):
         work = [call("list_files"), *reads, call("python", code=explore_code(ds)), call("python", code=code)]
     keep = 3 if tier == 0 else 4 if tier <= 2 else 5
     chosen = mutants[:2] + rng.sample(mutants[2:], min(len(mutants) - 2, keep - 2))
+    answer = as_answer(exact)
+    if tier == 0:
+        # The reference submits just what the spelled-out code shows, as a model would.
+        answer = t0_printed(files[fact])
+        if not re.search(interval_pattern(exact), answer):
+            raise RuntimeError(f"data-interpreter: tier 0 prints {answer!r}, outside the answer's interval")
     return {
         "prompt": prompt,
-        "tools": ["list_files", "read_file", "python"],
+        # Tier 0 offers only the call its prompt spells out (and submit).
+        "tools": ["python"] if tier == 0 else ["list_files", "read_file", "python"],
         "submit": SUBMIT_SCHEMA,
         "files": files,
-        "reference": [*work, submit(as_answer(exact))],
+        "reference": [*work, submit(answer)],
         "outcomeSchema": outcome_schema(interval_pattern(exact), files),
         "mutants": [{"name": name, "calls": [*work, submit(as_answer(value))]} for name, value in chosen],
         "guess": {"field": "answer", "candidates": candidates_of(ds, q, exact, [v for _n, v in mutants])},

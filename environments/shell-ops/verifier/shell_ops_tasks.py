@@ -1109,7 +1109,9 @@ def outcome_schema(final, exclusive):
         "type": "object",
         "required": ["submitted", "state"],
         "properties": {
-            "submitted": {"type": "object"},
+            # The final state is the whole verdict (submit takes no arguments), so an episode that reached it and
+            # ran out of steps without calling submit (submitted null) has done the chore too.
+            "submitted": {"type": ["object", "null"]},
             "state": {
                 "type": "object",
                 "required": ["tree", "complete"],
@@ -1141,7 +1143,9 @@ def make_task(seed, tier, index):
     if tier == 0:
         command, mutants = spelled_out(world)
         ops = [op(None, [command], mutants)]
-        prompt = f"Use the shell tool to run this command in the work directory:\n{command}\nThen call submit."
+        # The call spelled out as the model writes it (no command has a double quote, so it copies into JSON as is).
+        assert '"' not in command and "\\" not in command
+        prompt = f'Call shell with command "{command}", then call submit.'
         tools = ["shell"]
     else:
         if tier == 1:
