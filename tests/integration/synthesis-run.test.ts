@@ -182,7 +182,11 @@ test('a run over a user\'s package (config `environments:`) rejects every gameab
   const fixtures = join(projectRoot(), 'tests', 'fixtures', 'environments');
   const config = validateConfig(
     { name: 'gameable', family: 'double-gameable', environments: ['double-gameable'], seed: 4, tiers: [0, 1, 2, 3, 4], tasksPerTier: 1,
-      episodesPerTask: 2, concurrency: { tasks: 2, episodes: 4 } },
+      episodesPerTask: 2, concurrency: { tasks: 2, episodes: 4 },
+      // The double's tiers share one prompt and initial state on purpose (each differs only in its verifier's flaw),
+      // so screening would drop them as duplicates; tier 1's flaw shows only to a random rollout that writes a
+      // file, so enough rollouts make that near certain (about half of them write one).
+      dedup: { exact: false, near: false }, gates: { randomRollouts: 16 } },
     'gameable test config',
     fixtures,
   );
