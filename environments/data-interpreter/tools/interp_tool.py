@@ -183,7 +183,7 @@ def python(args):
     return out if out.strip() else "(the code showed nothing; print() the values you need)"
 
 
-TOOLS = {"list_files": list_files, "read_file": read_file, "python": python}
+TOOLS = {"list_files": list_files, "read_file": read_file, "run_python": python}
 
 
 def main(argv):
@@ -200,7 +200,7 @@ def main(argv):
     except (ValueError, OSError) as error:
         sys.stdout.flush()
         message = str(error)
-        print(message if argv[1] == "python" else f"error: {message}", file=sys.stderr)
+        print(message if argv[1] == "run_python" else f"error: {message}", file=sys.stderr)
         return 1
 
 

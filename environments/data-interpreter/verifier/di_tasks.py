@@ -671,7 +671,7 @@ def prompt_of(ds, q, tier):
     value = value_text(q["value"])
     if tier == 0:
         # The call spelled out, as one line with single quotes only, so it copies straight into a JSON string.
-        return f'Call python with code "{t0_code(ds, q)}", then submit the number it returns as the answer.'
+        return f'Call run_python with code "{t0_code(ds, q)}", then submit the number it returns as the answer.'
     noun = "rows" if tier == 1 else f"{ds.fact_noun}s" if not ds.fact_noun.endswith("y") else f"{ds.fact_noun[:-1]}ies"
     parts = []
     if tier >= 3:
@@ -702,7 +702,7 @@ def prompt_of(ds, q, tier):
                      f"treat names that differ only in that way as the same.")
     if tier >= 2:
         parts.append(MISSING_RULE)
-    parts.append("You can run Python code with the python tool. " + ROUNDING)
+    parts.append("You can run Python code with the run_python tool. " + ROUNDING)
     return " ".join(parts)
 
 
@@ -761,7 +761,7 @@ def t0_code(ds, q):
 
 
 def t0_printed(text):
-    """What the python tool shows for t0_code over the file's text."""
+    """What the run_python tool shows for t0_code over the file's text."""
     return str(sum(map(int, text.splitlines())))
 
 
@@ -993,16 +993,16 @@ def make_task(seed, tier, index):
     submit = lambda value: call("submit", answer=value)  # noqa: E731
     fact = ds.fact.path
     if tier == 0:
-        work = [call("python", code=code)]
+        work = [call("run_python", code=code)]
     elif tier == 1:
-        work = [call("read_file", path=fact), call("python", code=code)]
+        work = [call("read_file", path=fact), call("run_python", code=code)]
     elif tier == 2:
-        work = [call("list_files"), call("read_file", path=fact), call("python", code=code)]
+        work = [call("list_files"), call("read_file", path=fact), call("run_python", code=code)]
     elif tier == 3:
-        work = [call("list_files"), *[call("read_file", path=t.path) for t in ds.tables], call("python", code=code)]
+        work = [call("list_files"), *[call("read_file", path=t.path) for t in ds.tables], call("run_python", code=code)]
     else:
         reads = [call("read_file", path=t.path) for t in ds.tables if t is not ds.archive]
-        work = [call("list_files"), *reads, call("python", code=explore_code(ds)), call("python", code=code)]
+        work = [call("list_files"), *reads, call("run_python", code=explore_code(ds)), call("run_python", code=code)]
     keep = 3 if tier == 0 else 4 if tier <= 2 else 5
     chosen = mutants[:2] + rng.sample(mutants[2:], min(len(mutants) - 2, keep - 2))
     answer = as_answer(exact)
@@ -1014,7 +1014,7 @@ def make_task(seed, tier, index):
     return {
         "prompt": prompt,
         # Tier 0 offers only the call its prompt spells out (and submit).
-        "tools": ["python"] if tier == 0 else ["list_files", "read_file", "python"],
+        "tools": ["run_python"] if tier == 0 else ["list_files", "read_file", "run_python"],
         "submit": SUBMIT_SCHEMA,
         "files": files,
         "reference": [*work, submit(answer)],
