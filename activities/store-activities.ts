@@ -1,6 +1,10 @@
 // SQLite writes as activities. Every write is keyed by a deterministic id, so a retried activity or a replayed
 // episode leaves one copy.
+import { join } from 'node:path';
+import type { AcceptanceBand } from '../calibration/acceptance.js';
+import { renderSummary } from '../cli/summary-table.js';
 import type { RunConfig } from '../config/run-config.js';
+import { exportOpenAIChat } from '../data/export/openai-chat.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentSpec, EpisodeRecord, TaskResult, TaskSpec } from '../schemas/types.js';
 import type { GateOutcome } from '../verification/gates.js';
@@ -63,6 +67,14 @@ export function createStoreActivities(store: Store) {
     },
     async recordRunEnd(runId: string, status: 'completed' | 'failed' | 'cancelled'): Promise<void> {
       store.finishRun(runId, status);
+    },
+    /** The run's closing tables as plain text (a scheduled firing keeps them in its result). */
+    async summarizeRun(runId: string, band: AcceptanceBand, k: number): Promise<string> {
+      return renderSummary(store, runId, band, k, { color: false });
+    },
+    /** The run's accepted trajectories as `DIR/RUN.openai-chat.jsonl`, written atomically (a retry rewrites it whole). */
+    async exportRun(runId: string, dir: string): Promise<{ file: string; lines: number }> {
+      return exportOpenAIChat(store, join(dir, `${runId}.openai-chat.jsonl`), { runId });
     },
   };
 }

@@ -4,11 +4,13 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/load-config.js';
 import { EnvironmentError } from '../environments/package.js';
+import { ScheduleUsageError } from '../client/schedules.js';
 import { failureMessage } from '../workflows/failure-message.js';
 import { envsCommand } from './commands/envs.js';
 import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { workerCommand } from './commands/worker.js';
 
 try {
@@ -19,6 +21,7 @@ try {
     .command(exportCommand)
     .command(workerCommand)
     .command(replayCommand)
+    .command(scheduleCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error) => {
@@ -28,7 +31,7 @@ try {
     })
     .parseAsync();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof EnvironmentError) {
+  if (error instanceof ConfigError || error instanceof EnvironmentError || error instanceof ScheduleUsageError) {
     console.error(error.message);
     process.exit(error.exitCode);
   }

@@ -7,7 +7,7 @@ import type { Store } from '../data/store.js';
 import { passRateText } from './progress-view.js';
 
 // Colours only on a terminal: piped output (CI logs, files) stays plain text.
-const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+const PLAIN = { head: [], border: [] };
 const TASK_LIST_MAX = 30;
 
 const percent = (value: number | null) => (value === null ? '-' : `${(100 * value).toFixed(0)}%`);
@@ -16,7 +16,8 @@ const gatedText = (row: TierReport) => {
   return parts.length === 0 ? '0' : parts.join(', ');
 };
 
-export function renderSummary(store: Store, runId: string, band: AcceptanceBand, k: number): string {
+export function renderSummary(store: Store, runId: string, band: AcceptanceBand, k: number, opts: { color?: boolean } = {}): string {
+  const style = (opts.color ?? process.stdout.isTTY) ? {} : PLAIN;
   const out: string[] = [];
   const tasks = store.listTasks(runId);
   if (tasks.length <= TASK_LIST_MAX) {

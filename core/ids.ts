@@ -10,6 +10,10 @@ export const taskId = (scope: string, env: string, tier: number, seed: number, i
 export const episodeId = (taskId: string, index: number) => `${taskId}/model/${index}`;
 
 export const runWorkflowId = (runId: string) => `synthesis/${runId}`;
+/** A schedule's firing: its run id names the schedule and the (UTC, second-precision) time it fired. */
+export const scheduledRunId = (schedule: string, firedAt: string) => `${schedule}-${firedAt.replace(/[-:]/g, '')}`;
+/** The prefix of a schedule's firing workflows; Temporal appends each fire time to it. */
+export const scheduleWorkflowIdPrefix = (schedule: string) => `schedule/${schedule}`;
 export const environmentWorkflowId = (runWorkflowId: string, family: string) => `${runWorkflowId}/environment/${family}`;
 export const familyWorkflowId = (runWorkflowId: string, family: string) => `${runWorkflowId}/family/${family}`;
 export const taskWorkflowId = (taskId: string) => `task/${taskId}`;

@@ -3,4 +3,5 @@ export { agentEpisode } from './agent-episode.js';
 export { buildEnvironment } from './build-environment.js';
 export { calibrateTask } from './calibrate-task.js';
 export { familyRun } from './family-run.js';
+export { scheduledRun } from './scheduled-run.js';
 export { synthesisRun } from './synthesis-run.js';

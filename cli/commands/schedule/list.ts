@@ -1,0 +1,29 @@
+// `tasksynth schedule list`: every synthesis schedule on the Temporal service, with its timetable and next firing.
+import Table from 'cli-table3';
+import type { CommandModule } from 'yargs';
+import { formatTime, timetable } from './schedule-format.js';
+import { withScheduleClient } from './schedule-client.js';
+
+export const scheduleListCommand: CommandModule = {
+  command: 'list',
+  describe: 'List synthesis schedules',
+  handler: async () => {
+    await withScheduleClient(async (client) => {
+      const table = new Table({ head: ['schedule', 'timetable', 'state', 'next firing', 'last firing'], style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+      let count = 0;
+      for await (const s of client.schedule.list()) {
+        if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== 'scheduledRun') continue;
+        const last = s.info.recentActions.at(-1);
+        table.push([
+          s.scheduleId,
+          timetable(s),
+          s.state.paused ? `paused${s.state.note ? `: ${s.state.note}` : ''}` : 'active',
+          s.info.nextActionTimes[0] ? formatTime(s.info.nextActionTimes[0]) : '-',
+          last ? formatTime(last.scheduledAt) : '-',
+        ]);
+        count++;
+      }
+      console.log(count === 0 ? 'no synthesis schedules (create one with `tasksynth schedule create`)' : table.toString());
+    });
+  },
+};

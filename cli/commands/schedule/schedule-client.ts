@@ -1,0 +1,64 @@
+// What every schedule subcommand shares: a Temporal client (TEMPORAL_ADDRESS, or the local dev server, started
+// with its persistent database when it is not running), the job a config file describes, and clear errors for a
+// schedule that does not exist.
+import { resolve } from 'node:path';
+import { Client, ScheduleNotFoundError } from '@temporalio/client';
+import type { Argv } from 'yargs';
+import { ScheduleUsageError, checkScheduleName, type ScheduleMemo, type ScheduledJob } from '../../../client/schedules.js';
+import { loadConfig } from '../../../config/load-config.js';
+import { EnvironmentCatalog } from '../../../environments/catalog.js';
+import { environmentRef } from '../../../environments/package.js';
+import { DEFAULT_TASK_QUEUE } from '../../../worker/create-workers.js';
+import { workerEngine } from '../../../worker/engine-provider.js';
+import { connectClient, ensureTemporal } from '../../../worker/temporal-server.js';
+
+export async function withScheduleClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const target = await ensureTemporal((line) => console.error(line));
+  const connection = await connectClient(target);
+  try {
+    return await fn(new Client({ connection, namespace: target.namespace }));
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) {
+      throw new ScheduleUsageError(`no schedule named ${JSON.stringify(error.scheduleId)} on ${target.address} (see \`tasksynth schedule list\`)`);
+    }
+    throw error;
+  } finally {
+    await connection.close();
+  }
+}
+
+export const nameArgument = (y: Argv) =>
+  y.positional('name', { type: 'string', demandOption: true, describe: 'the schedule\'s name (also the prefix of its run ids)' });
+
+export interface JobArgs {
+  config: string;
+  'task-queue': string;
+  'export-dir'?: string;
+  'env-dir'?: string[];
+}
+
+/** The job a config file describes, checked whole before anything reaches Temporal. */
+export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; memo: Omit<ScheduleMemo, 'every' | 'cron' | 'jitter'> } {
+  checkScheduleName(name);
+  const config = loadConfig(args.config, args['env-dir'] ?? []);
+  const catalog = new EnvironmentCatalog(config.environments);
+  const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
+  const engine = workerEngine(config.model);
+  const exportDir = args['export-dir'] === undefined ? null : resolve(args['export-dir']);
+  const job: ScheduledJob = { name, config, environments, taskQueue: args['task-queue'], engineFingerprint: engine.fingerprint, exportDir };
+  return { job, memo: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'] } };
+}
+
+export const jobOptions = {
+  'task-queue': { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'the task queue the firing runs on (a worker must poll it)' },
+  'export-dir': { type: 'string', describe: 'write each firing\'s accepted trajectories to DIR/RUN.openai-chat.jsonl (on the store worker\'s host)' },
+  'env-dir': { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable)' },
+} as const;
+
+export const timingOptions = {
+  every: { type: 'string', describe: 'fire at this interval, e.g. 6h or 30m' },
+  cron: { type: 'string', describe: 'fire on this cron expression (UTC), e.g. "0 3 * * *"' },
+  jitter: { type: 'string', describe: 'delay each firing by a random amount up to this, e.g. 5m' },
+  overlap: { type: 'string', choices: ['skip', 'buffer-one', 'allow'], describe: 'when a firing is due while the last one still runs' },
+  'catchup-window': { type: 'string', describe: 'after an outage, still take firings missed within this window, e.g. 1h' },
+} as const;

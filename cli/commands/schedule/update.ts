@@ -1,0 +1,59 @@
+// `tasksynth schedule update NAME [--config FILE] [--every|--cron] [--jitter] [--overlap] [--catchup-window]
+// [--export-dir]`: change what is named and keep the rest. A new config applies from the next firing on.
+import type { CommandModule } from 'yargs';
+import { memoOf, overlapPolicy, scheduleSpec, ScheduleUsageError, updateSchedule, type ScheduleChanges, type Timing } from '../../../client/schedules.js';
+import { resolve } from 'node:path';
+import { jobOptions, loadJob, nameArgument, timingOptions, withScheduleClient } from './schedule-client.js';
+
+interface UpdateArgs {
+  name: string;
+  config?: string;
+  every?: string;
+  cron?: string;
+  jitter?: string;
+  overlap?: string;
+  'catchup-window'?: string;
+  'task-queue'?: string;
+  'export-dir'?: string;
+  'env-dir'?: string[];
+}
+
+export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
+  command: 'update <name>',
+  describe: 'Change a schedule\'s config, timetable or policies (the rest stays)',
+  builder: (y) =>
+    nameArgument(y)
+      .option('config', { type: 'string', describe: 'a new run configuration for the firings to come' })
+      .options(timingOptions)
+      .options({ ...jobOptions, 'task-queue': { ...jobOptions['task-queue'], default: undefined } }) as never,
+  handler: async (args) => {
+    const named = ['config', 'every', 'cron', 'jitter', 'overlap', 'catchup-window', 'task-queue', 'export-dir'].filter((k) => args[k as keyof UpdateArgs] !== undefined);
+    if (named.length === 0) throw new ScheduleUsageError('nothing to change: name at least one of --config, --every, --cron, --jitter, --overlap, --catchup-window, --export-dir');
+    const overlap = args.overlap === undefined ? undefined : overlapPolicy(args.overlap);
+    await withScheduleClient(async (client) => {
+      const memo = memoOf(await client.schedule.getHandle(args.name).describe());
+      const changes: ScheduleChanges = { overlap, catchupWindow: args['catchup-window'], memo: {} };
+      if (args.config !== undefined || args['task-queue'] !== undefined) {
+        const configFile = args.config ?? memo?.configFile;
+        if (!configFile) throw new ScheduleUsageError(`schedule ${args.name} has no recorded config: give --config`);
+        const exportDir = args['export-dir'] ?? memo?.exportDir ?? undefined;
+        const loaded = loadJob(args.name, { config: configFile, 'task-queue': args['task-queue'] ?? memo?.taskQueue ?? 'tasksynth', 'export-dir': exportDir ?? undefined, 'env-dir': args['env-dir'] });
+        changes.job = loaded.job;
+        Object.assign(changes.memo!, loaded.memo);
+      } else if (args['export-dir'] !== undefined) {
+        changes.exportDir = resolve(args['export-dir']);
+        changes.memo!.exportDir = changes.exportDir;
+      }
+      if (args.every !== undefined || args.cron !== undefined || args.jitter !== undefined) {
+        const timing: Timing = args.every !== undefined || args.cron !== undefined
+          ? { every: args.every, cron: args.cron, jitter: args.jitter ?? memo?.jitter ?? undefined }
+          : { every: memo?.every ?? undefined, cron: memo?.cron ?? undefined, jitter: args.jitter };
+        scheduleSpec(timing);
+        changes.timing = timing;
+        Object.assign(changes.memo!, { every: timing.every ?? null, cron: timing.cron ?? null, jitter: timing.jitter ?? null });
+      }
+      await updateSchedule(client, args.name, changes);
+      console.log(`schedule ${args.name} updated: ${named.join(', ')}`);
+    });
+  },
+};

@@ -1,0 +1,210 @@
+// Scheduled synthesis jobs as Temporal Schedules: the server keeps the timetable, fires each run as a
+// scheduledRun workflow (workflows/scheduled-run.ts), and remembers what it started. Nothing here keeps time.
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import {
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOptions,
+  type ScheduleSpec,
+  type ScheduleUpdateOptions,
+} from '@temporalio/client';
+import { sandboxLimitsOf, type RunConfig } from '../config/run-config.js';
+import { scheduleWorkflowIdPrefix } from '../core/ids.js';
+import type { EnvironmentRef } from '../schemas/types.js';
+import { modelQueueName, storeQueueName } from '../worker/queue-names.js';
+import type { ScheduledRunInput, ScheduledRunResult } from '../workflows/scheduled-run.js';
+
+/** A usage mistake in a schedule command's options (exit 2, like a config error). */
+export class ScheduleUsageError extends Error {
+  readonly exitCode = 2;
+}
+
+export const OVERLAP_POLICIES = { skip: ScheduleOverlapPolicy.SKIP, 'buffer-one': ScheduleOverlapPolicy.BUFFER_ONE, allow: ScheduleOverlapPolicy.ALLOW_ALL } as const;
+export type OverlapName = keyof typeof OVERLAP_POLICIES;
+
+/** When a schedule fires: exactly one of an interval and a cron expression, plus optional jitter. */
+export interface Timing {
+  every?: string;
+  cron?: string;
+  jitter?: string;
+}
+
+/** What `schedule describe` shows about how the schedule was made (kept in the schedule's memo). */
+export interface ScheduleMemo {
+  configFile: string;
+  every: string | null;
+  cron: string | null;
+  jitter: string | null;
+  exportDir: string | null;
+  model: string;
+  taskQueue: string;
+}
+
+/** A duration option (`6h`, `90m`, `1 day`) in milliseconds, or a usage error naming the option. */
+export function durationMs(option: string, value: string, { min = 1 }: { min?: number } = {}): number {
+  let ms: number;
+  try {
+    ms = msToNumber(value as never);
+  } catch {
+    throw new ScheduleUsageError(`--${option} ${JSON.stringify(value)} is not a duration (examples: 30s, 15m, 6h, 1d)`);
+  }
+  if (!Number.isFinite(ms) || ms < min) {
+    throw new ScheduleUsageError(`--${option} ${JSON.stringify(value)} must be at least ${min / 1000} s`);
+  }
+  return ms;
+}
+
+export function scheduleSpec(timing: Timing): ScheduleSpec {
+  if ((timing.every === undefined) === (timing.cron === undefined)) {
+    throw new ScheduleUsageError('give exactly one of --every and --cron');
+  }
+  const jitter = timing.jitter === undefined ? undefined : durationMs('jitter', timing.jitter, { min: 0 });
+  if (timing.every !== undefined) return { intervals: [{ every: durationMs('every', timing.every, { min: 1000 }) }], jitter };
+  const fields = timing.cron!.trim().split(/\s+/);
+  // Temporal also takes @daily-style names; a plain expression must have the five (or six, with seconds) fields.
+  if (!timing.cron!.trim().startsWith('@') && (fields.length < 5 || fields.length > 7)) {
+    throw new ScheduleUsageError(`--cron ${JSON.stringify(timing.cron)} needs five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"`);
+  }
+  return { cronExpressions: [timing.cron!.trim()], jitter };
+}
+
+export function overlapPolicy(name: string): ScheduleOverlapPolicy {
+  const policy = OVERLAP_POLICIES[name as OverlapName];
+  if (!policy) throw new ScheduleUsageError(`--overlap ${JSON.stringify(name)}: choose one of ${Object.keys(OVERLAP_POLICIES).join(', ')}`);
+  return policy;
+}
+
+/** Schedule names become workflow and run ids: keep them to characters that read well in both. */
+export function checkScheduleName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+    throw new ScheduleUsageError(`schedule name ${JSON.stringify(name)}: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  }
+  return name;
+}
+
+export interface ScheduledJob {
+  name: string;
+  config: RunConfig;
+  environments: EnvironmentRef[];
+  taskQueue: string;
+  engineFingerprint: string;
+  exportDir: string | null;
+}
+
+/** The action a schedule takes at each firing: start one scheduledRun on the job's task queue. */
+export function scheduleAction(job: ScheduledJob) {
+  const input: ScheduledRunInput = {
+    schedule: job.name,
+    config: job.config,
+    environments: job.environments,
+    limits: sandboxLimitsOf(job.config.sandbox),
+    queues: { model: modelQueueName(job.taskQueue, job.engineFingerprint), store: storeQueueName(job.taskQueue) },
+    exportDir: job.exportDir,
+  };
+  return {
+    type: 'startWorkflow' as const,
+    workflowType: 'scheduledRun',
+    workflowId: scheduleWorkflowIdPrefix(job.name),
+    taskQueue: job.taskQueue,
+    args: [input],
+  };
+}
+
+export interface CreateScheduleOptions {
+  timing: Timing;
+  overlap: ScheduleOverlapPolicy;
+  catchupWindow?: string;
+  memo: ScheduleMemo;
+  paused?: boolean;
+  note?: string;
+}
+
+export async function createSchedule(client: Client, job: ScheduledJob, opts: CreateScheduleOptions) {
+  const options: ScheduleOptions = {
+    scheduleId: job.name,
+    spec: scheduleSpec(opts.timing),
+    action: scheduleAction(job),
+    policies: {
+      overlap: opts.overlap,
+      catchupWindow: opts.catchupWindow === undefined ? undefined : durationMs('catchup-window', opts.catchupWindow, { min: 10_000 }),
+    },
+    memo: { tasksynth: opts.memo },
+    state: { paused: opts.paused ?? false, note: opts.note },
+  };
+  return client.schedule.create(options);
+}
+
+/** The memo `schedule create` left, or null on a schedule some other tool made. */
+export function memoOf(description: Pick<ScheduleDescription, 'memo'>): ScheduleMemo | null {
+  const memo = description.memo?.tasksynth;
+  return memo && typeof memo === 'object' ? (memo as ScheduleMemo) : null;
+}
+
+export interface ScheduleChanges {
+  /** A new job (config, packages, model, queue, export directory) for the firings to come. */
+  job?: ScheduledJob;
+  /** Only the export directory of the current job. */
+  exportDir?: string | null;
+  timing?: Timing;
+  overlap?: ScheduleOverlapPolicy;
+  catchupWindow?: string;
+  memo?: Partial<ScheduleMemo>;
+}
+
+/** Applies changes to a schedule, keeping everything not named (Temporal's update replaces the whole schedule). */
+export async function updateSchedule(client: Client, name: string, changes: ScheduleChanges): Promise<void> {
+  const spec = changes.timing ? scheduleSpec(changes.timing) : undefined;
+  const catchupWindow = changes.catchupWindow === undefined ? undefined : durationMs('catchup-window', changes.catchupWindow, { min: 10_000 });
+  await client.schedule.getHandle(name).update((previous): ScheduleUpdateOptions => {
+    let action = changes.job ? scheduleAction(changes.job) : previous.action;
+    if (changes.exportDir !== undefined && !changes.job) {
+      if (previous.action.type !== 'startWorkflow' || previous.action.workflowType !== 'scheduledRun') {
+        throw new ScheduleUsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; its action cannot be changed here`);
+      }
+      const [input] = previous.action.args as [ScheduledRunInput];
+      action = { ...previous.action, args: [{ ...input, exportDir: changes.exportDir }] };
+    }
+    return {
+      ...previous,
+      spec: spec ?? previous.spec,
+      action,
+      policies: {
+        ...previous.policies,
+        overlap: changes.overlap ?? previous.policies.overlap,
+        catchupWindow: catchupWindow ?? previous.policies.catchupWindow,
+      },
+      memo: { ...previous.memo, tasksynth: { ...(memoOf(previous) ?? {}), ...changes.memo } },
+    } as ScheduleUpdateOptions;
+  });
+}
+
+/** One firing as `describe` reports it: when, which run, and how it ended. */
+export interface FiringReport {
+  scheduledAt: Date;
+  workflowId: string;
+  status: string;
+  result: ScheduledRunResult | null;
+  failure: string | null;
+}
+
+export async function recentFirings(client: Client, description: ScheduleDescription): Promise<FiringReport[]> {
+  const firings = description.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt, workflowId: a.action.workflow.workflowId, runId: a.action.workflow.firstExecutionRunId }));
+  return Promise.all(
+    firings.map(async (f): Promise<FiringReport> => {
+      const handle = client.workflow.getHandle(f.workflowId, f.runId);
+      try {
+        const status = (await handle.describe()).status.name;
+        if (status !== 'COMPLETED' && status !== 'FAILED') return { ...f, status, result: null, failure: null };
+        const result = (await handle.result().then(
+          (r) => ({ result: r as ScheduledRunResult, failure: null }),
+          (e: Error) => ({ result: null, failure: (e.cause as Error | undefined)?.message ?? e.message }),
+        ));
+        return { ...f, status, ...result };
+      } catch (error) {
+        // A firing whose history the server no longer keeps (retention) is still listed, without its outcome.
+        return { ...f, status: 'UNKNOWN', result: null, failure: (error as Error).message };
+      }
+    }),
+  );
+}
