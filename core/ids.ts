@@ -16,5 +16,7 @@ export const scheduledRunId = (schedule: string, firedAt: string) => `${schedule
 export const scheduleWorkflowIdPrefix = (schedule: string) => `schedule/${schedule}`;
 export const environmentWorkflowId = (runWorkflowId: string, family: string) => `${runWorkflowId}/environment/${family}`;
 export const familyWorkflowId = (runWorkflowId: string, family: string) => `${runWorkflowId}/family/${family}`;
+/** Where every workflow of a run starts its id: the run and its children, its tasks, its episodes. */
+export const runWorkflowIdPrefixes = (runId: string) => [`${runWorkflowId(runId)}/`, `task/${runId}/`, `episode/${runId}/`];
 export const taskWorkflowId = (taskId: string) => `task/${taskId}`;
 export const episodeWorkflowId = (episodeId: string) => `episode/${episodeId}`;
