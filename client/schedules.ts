@@ -13,7 +13,7 @@ import { sandboxLimitsOf, type RunConfig } from '../config/run-config.js';
 import { scheduleWorkflowIdPrefix } from '../core/ids.js';
 import type { EnvironmentRef } from '../schemas/types.js';
 import { modelQueueName, storeQueueName } from '../worker/queue-names.js';
-import type { ScheduledRunInput, ScheduledRunResult } from '../workflows/scheduled-run.js';
+import type { ScheduledRunInput, ScheduledRunResult, ScheduleOrigin } from '../workflows/scheduled-run.js';
 
 /** A usage mistake in a schedule command's options (exit 2, like a config error). */
 export class ScheduleUsageError extends Error {
@@ -30,16 +30,7 @@ export interface Timing {
   jitter?: string;
 }
 
-/** What `schedule describe` shows about how the schedule was made (kept in the schedule's memo). */
-export interface ScheduleMemo {
-  configFile: string;
-  every: string | null;
-  cron: string | null;
-  jitter: string | null;
-  exportDir: string | null;
-  model: string;
-  taskQueue: string;
-}
+export type { ScheduleOrigin };
 
 /** A duration option (`6h`, `90m`, `1 day`) in milliseconds, or a usage error naming the option. */
 export function durationMs(option: string, value: string, { min = 1 }: { min?: number } = {}): number {
@@ -93,9 +84,10 @@ export interface ScheduledJob {
 }
 
 /** The action a schedule takes at each firing: start one scheduledRun on the job's task queue. */
-export function scheduleAction(job: ScheduledJob) {
+export function scheduleAction(job: ScheduledJob, origin: ScheduleOrigin) {
   const input: ScheduledRunInput = {
     schedule: job.name,
+    origin,
     config: job.config,
     environments: job.environments,
     limits: sandboxLimitsOf(job.config.sandbox),
@@ -115,7 +107,7 @@ export interface CreateScheduleOptions {
   timing: Timing;
   overlap: ScheduleOverlapPolicy;
   catchupWindow?: string;
-  memo: ScheduleMemo;
+  origin: ScheduleOrigin;
   paused?: boolean;
   note?: string;
 }
@@ -124,22 +116,26 @@ export async function createSchedule(client: Client, job: ScheduledJob, opts: Cr
   const options: ScheduleOptions = {
     scheduleId: job.name,
     spec: scheduleSpec(opts.timing),
-    action: scheduleAction(job),
+    action: scheduleAction(job, opts.origin),
     policies: {
       overlap: opts.overlap,
       catchupWindow: opts.catchupWindow === undefined ? undefined : durationMs('catchup-window', opts.catchupWindow, { min: 10_000 }),
     },
-    memo: { tasksynth: opts.memo },
     state: { paused: opts.paused ?? false, note: opts.note },
   };
   return client.schedule.create(options);
 }
 
-/** The memo `schedule create` left, or null on a schedule some other tool made. */
-export function memoOf(description: Pick<ScheduleDescription, 'memo'>): ScheduleMemo | null {
-  const memo = description.memo?.tasksynth;
-  return memo && typeof memo === 'object' ? (memo as ScheduleMemo) : null;
+/** The action's input of a schedule tasksynth made, or null for one some other tool made. */
+function scheduledRunInput(description: Pick<ScheduleDescription, 'action'>): ScheduledRunInput | null {
+  const action = description.action;
+  if (action.type !== 'startWorkflow' || action.workflowType !== 'scheduledRun') return null;
+  const [input] = action.args as [ScheduledRunInput | undefined];
+  return input && typeof input === 'object' && input.origin ? input : null;
 }
+
+/** How a tasksynth schedule was made (its timetable, config file, model, queue, export), or null. */
+export const originOf = (description: Pick<ScheduleDescription, 'action'>): ScheduleOrigin | null => scheduledRunInput(description)?.origin ?? null;
 
 export interface ScheduleChanges {
   /** A new job (config, packages, model, queue, export directory) for the firings to come. */
@@ -149,7 +145,7 @@ export interface ScheduleChanges {
   timing?: Timing;
   overlap?: ScheduleOverlapPolicy;
   catchupWindow?: string;
-  memo?: Partial<ScheduleMemo>;
+  origin?: Partial<ScheduleOrigin>;
 }
 
 /** Applies changes to a schedule, keeping everything not named (Temporal's update replaces the whole schedule). */
@@ -157,14 +153,12 @@ export async function updateSchedule(client: Client, name: string, changes: Sche
   const spec = changes.timing ? scheduleSpec(changes.timing) : undefined;
   const catchupWindow = changes.catchupWindow === undefined ? undefined : durationMs('catchup-window', changes.catchupWindow, { min: 10_000 });
   await client.schedule.getHandle(name).update((previous): ScheduleUpdateOptions => {
-    let action = changes.job ? scheduleAction(changes.job) : previous.action;
-    if (changes.exportDir !== undefined && !changes.job) {
-      if (previous.action.type !== 'startWorkflow' || previous.action.workflowType !== 'scheduledRun') {
-        throw new ScheduleUsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; its action cannot be changed here`);
-      }
-      const [input] = previous.action.args as [ScheduledRunInput];
-      action = { ...previous.action, args: [{ ...input, exportDir: changes.exportDir }] };
-    }
+    const input = scheduledRunInput(previous);
+    if (!input) throw new ScheduleUsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; change it with the temporal CLI`);
+    const origin = { ...input.origin, ...changes.origin };
+    const action = changes.job
+      ? scheduleAction(changes.job, origin)
+      : { ...previous.action, args: [{ ...input, origin, exportDir: changes.exportDir === undefined ? input.exportDir : changes.exportDir }] };
     return {
       ...previous,
       spec: spec ?? previous.spec,
@@ -174,7 +168,6 @@ export async function updateSchedule(client: Client, name: string, changes: Sche
         overlap: changes.overlap ?? previous.policies.overlap,
         catchupWindow: catchupWindow ?? previous.policies.catchupWindow,
       },
-      memo: { ...previous.memo, tasksynth: { ...(memoOf(previous) ?? {}), ...changes.memo } },
     } as ScheduleUpdateOptions;
   });
 }

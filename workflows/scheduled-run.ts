@@ -14,8 +14,23 @@ import { quick } from './activity-options.js';
 import type { RunQueues } from './run-queues.js';
 import { synthesisRun } from './synthesis-run.js';
 
+/**
+ * How the schedule was made: its timetable and where its job came from. Kept in the action's input, since Temporal
+ * cannot update a schedule's memo; `schedule describe` shows it, and each firing's history records it.
+ */
+export interface ScheduleOrigin {
+  configFile: string;
+  every: string | null;
+  cron: string | null;
+  jitter: string | null;
+  exportDir: string | null;
+  model: string;
+  taskQueue: string;
+}
+
 export interface ScheduledRunInput {
   schedule: string;
+  origin: ScheduleOrigin;
   config: RunConfig;
   environments: EnvironmentRef[];
   limits: SandboxLimits;

@@ -82,7 +82,7 @@ test('a schedule is created, triggered, runs one synthesis firing, is described,
     '--export-dir', exportDir, '--task-queue', taskQueue);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /schedule nightly created: cron "0 3 \* \* \*"/);
-  assert.match(created.stdout, /next firing: \d{4}-\d\d-\d\dT03:0\dZ/, 'the next nightly firing is at 03:00 UTC (plus jitter)');
+  assert.match(created.stdout, /next firing: \d{4}-\d\d-\d\dT03:0\d:\d\dZ/, 'the next nightly firing is at 03:00 UTC (plus jitter)');
   const again = cli('create', 'nightly', '--config', config, '--every', '6h', '--task-queue', taskQueue);
   assert.equal(again.code, 2, 'a second schedule of the same name is refused');
   assert.match(again.stderr, /already exists/);

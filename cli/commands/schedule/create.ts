@@ -32,13 +32,13 @@ export const scheduleCreateCommand: CommandModule<object, CreateArgs> = {
     const timing = { every: args.every, cron: args.cron, jitter: args.jitter };
     scheduleSpec(timing);
     const overlap = overlapPolicy(args.overlap ?? 'skip');
-    const { job, memo } = loadJob(args.name, args);
+    const { job, origin } = loadJob(args.name, args);
     await withScheduleClient(async (client) => {
       const handle = await createSchedule(client, job, {
         timing,
         overlap,
         catchupWindow: args['catchup-window'],
-        memo: { ...memo, every: args.every ?? null, cron: args.cron ?? null, jitter: args.jitter ?? null },
+        origin: { ...origin, every: args.every ?? null, cron: args.cron ?? null, jitter: args.jitter ?? null },
         paused: args.paused,
         note: args.note,
       }).catch((error: unknown) => {
@@ -49,7 +49,7 @@ export const scheduleCreateCommand: CommandModule<object, CreateArgs> = {
       });
       const next = (await handle.describe()).info.nextActionTimes[0];
       console.log(`schedule ${args.name} created: ${args.every ? `every ${args.every}` : `cron "${args.cron}"`}${args.paused ? ' (paused)' : ''}`);
-      console.log(`  config ${memo.configFile}: ${job.config.families.map((f) => f.name).join(', ')}`);
+      console.log(`  config ${origin.configFile}: ${job.config.families.map((f) => f.name).join(', ')}`);
       console.log(`  next firing: ${next ? formatTime(next) : 'none'}; runs are named ${args.name}-<fire time>`);
       if (job.exportDir) console.log(`  each firing exports to ${job.exportDir}/<run id>.openai-chat.jsonl`);
       console.log(`  a worker must serve task queue ${job.taskQueue} with the store and model ${job.engineFingerprint}: tasksynth worker --store`);

@@ -2,7 +2,7 @@
 // outcome; then the latest finished firing's summary tables.
 import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
-import { memoOf, recentFirings } from '../../../client/schedules.js';
+import { originOf, recentFirings } from '../../../client/schedules.js';
 import { formatTime, timetable } from './schedule-format.js';
 import { nameArgument, withScheduleClient } from './schedule-client.js';
 
@@ -13,13 +13,13 @@ export const scheduleDescribeCommand: CommandModule<object, { name: string; next
   handler: async (args) => {
     await withScheduleClient(async (client) => {
       const d = await client.schedule.getHandle(args.name).describe();
-      const memo = memoOf(d);
+      const origin = originOf(d);
       const lines = [
         `schedule ${d.scheduleId}: ${timetable(d)}, overlap ${(d.policies.overlap ?? 'SKIP').toLowerCase().replace('_', '-')}, catch-up window ${d.policies.catchupWindow / 1000} s`,
         `state: ${d.state.paused ? 'paused' : 'active'}${d.state.note ? ` (note: ${d.state.note})` : ''}`,
       ];
-      if (memo) {
-        lines.push(`config: ${memo.configFile}`, `model: ${memo.model}; task queue ${memo.taskQueue}`, `export: ${memo.exportDir ?? 'none'}`);
+      if (origin) {
+        lines.push(`config: ${origin.configFile}`, `model: ${origin.model}; task queue ${origin.taskQueue}`, `export: ${origin.exportDir ?? 'none'}`);
       }
       lines.push(
         `firings: ${d.info.numActionsTaken} taken, ${d.info.numActionsSkippedOverlap} skipped (overlap), ${d.info.numActionsMissedCatchupWindow} missed (catch-up window)`,

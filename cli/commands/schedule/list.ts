@@ -11,8 +11,10 @@ export const scheduleListCommand: CommandModule = {
     await withScheduleClient(async (client) => {
       const table = new Table({ head: ['schedule', 'timetable', 'state', 'next firing', 'last firing'], style: process.stdout.isTTY ? {} : { head: [], border: [] } });
       let count = 0;
-      for await (const s of client.schedule.list()) {
-        if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== 'scheduledRun') continue;
+      for await (const summary of client.schedule.list()) {
+        if (summary.action?.type !== 'startWorkflow' || summary.action.workflowType !== 'scheduledRun') continue;
+        // A summary carries no action input, where the timetable as given is kept: describe each one.
+        const s = await client.schedule.getHandle(summary.scheduleId).describe();
         const last = s.info.recentActions.at(-1);
         table.push([
           s.scheduleId,

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { Argv } from 'yargs';
-import { ScheduleUsageError, checkScheduleName, type ScheduleMemo, type ScheduledJob } from '../../../client/schedules.js';
+import { ScheduleUsageError, checkScheduleName, type ScheduleOrigin, type ScheduledJob } from '../../../client/schedules.js';
 import { loadConfig } from '../../../config/load-config.js';
 import { EnvironmentCatalog } from '../../../environments/catalog.js';
 import { environmentRef } from '../../../environments/package.js';
@@ -38,7 +38,7 @@ export interface JobArgs {
 }
 
 /** The job a config file describes, checked whole before anything reaches Temporal. */
-export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; memo: Omit<ScheduleMemo, 'every' | 'cron' | 'jitter'> } {
+export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; origin: Omit<ScheduleOrigin, 'every' | 'cron' | 'jitter'> } {
   checkScheduleName(name);
   const config = loadConfig(args.config, args['env-dir'] ?? []);
   const catalog = new EnvironmentCatalog(config.environments);
@@ -46,7 +46,7 @@ export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; memo:
   const engine = workerEngine(config.model);
   const exportDir = args['export-dir'] === undefined ? null : resolve(args['export-dir']);
   const job: ScheduledJob = { name, config, environments, taskQueue: args['task-queue'], engineFingerprint: engine.fingerprint, exportDir };
-  return { job, memo: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'] } };
+  return { job, origin: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'] } };
 }
 
 export const jobOptions = {

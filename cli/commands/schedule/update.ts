@@ -1,7 +1,7 @@
 // `tasksynth schedule update NAME [--config FILE] [--every|--cron] [--jitter] [--overlap] [--catchup-window]
 // [--export-dir]`: change what is named and keep the rest. A new config applies from the next firing on.
 import type { CommandModule } from 'yargs';
-import { memoOf, overlapPolicy, scheduleSpec, ScheduleUsageError, updateSchedule, type ScheduleChanges, type Timing } from '../../../client/schedules.js';
+import { originOf, overlapPolicy, scheduleSpec, ScheduleUsageError, updateSchedule, type ScheduleChanges, type Timing } from '../../../client/schedules.js';
 import { resolve } from 'node:path';
 import { jobOptions, loadJob, nameArgument, timingOptions, withScheduleClient } from './schedule-client.js';
 
@@ -31,26 +31,26 @@ export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
     if (named.length === 0) throw new ScheduleUsageError('nothing to change: name at least one of --config, --every, --cron, --jitter, --overlap, --catchup-window, --export-dir');
     const overlap = args.overlap === undefined ? undefined : overlapPolicy(args.overlap);
     await withScheduleClient(async (client) => {
-      const memo = memoOf(await client.schedule.getHandle(args.name).describe());
-      const changes: ScheduleChanges = { overlap, catchupWindow: args['catchup-window'], memo: {} };
+      const origin = originOf(await client.schedule.getHandle(args.name).describe());
+      const changes: ScheduleChanges = { overlap, catchupWindow: args['catchup-window'], origin: {} };
       if (args.config !== undefined || args['task-queue'] !== undefined) {
-        const configFile = args.config ?? memo?.configFile;
+        const configFile = args.config ?? origin?.configFile;
         if (!configFile) throw new ScheduleUsageError(`schedule ${args.name} has no recorded config: give --config`);
-        const exportDir = args['export-dir'] ?? memo?.exportDir ?? undefined;
-        const loaded = loadJob(args.name, { config: configFile, 'task-queue': args['task-queue'] ?? memo?.taskQueue ?? 'tasksynth', 'export-dir': exportDir ?? undefined, 'env-dir': args['env-dir'] });
+        const exportDir = args['export-dir'] ?? origin?.exportDir ?? undefined;
+        const loaded = loadJob(args.name, { config: configFile, 'task-queue': args['task-queue'] ?? origin?.taskQueue ?? 'tasksynth', 'export-dir': exportDir ?? undefined, 'env-dir': args['env-dir'] });
         changes.job = loaded.job;
-        Object.assign(changes.memo!, loaded.memo);
+        Object.assign(changes.origin!, loaded.origin);
       } else if (args['export-dir'] !== undefined) {
         changes.exportDir = resolve(args['export-dir']);
-        changes.memo!.exportDir = changes.exportDir;
+        changes.origin!.exportDir = changes.exportDir;
       }
       if (args.every !== undefined || args.cron !== undefined || args.jitter !== undefined) {
         const timing: Timing = args.every !== undefined || args.cron !== undefined
-          ? { every: args.every, cron: args.cron, jitter: args.jitter ?? memo?.jitter ?? undefined }
-          : { every: memo?.every ?? undefined, cron: memo?.cron ?? undefined, jitter: args.jitter };
+          ? { every: args.every, cron: args.cron, jitter: args.jitter ?? origin?.jitter ?? undefined }
+          : { every: origin?.every ?? undefined, cron: origin?.cron ?? undefined, jitter: args.jitter };
         scheduleSpec(timing);
         changes.timing = timing;
-        Object.assign(changes.memo!, { every: timing.every ?? null, cron: timing.cron ?? null, jitter: timing.jitter ?? null });
+        Object.assign(changes.origin!, { every: timing.every ?? null, cron: timing.cron ?? null, jitter: timing.jitter ?? null });
       }
       await updateSchedule(client, args.name, changes);
       console.log(`schedule ${args.name} updated: ${named.join(', ')}`);
