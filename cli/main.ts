@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/load-config.js';
 import { EnvironmentError } from '../environments/package.js';
-import { ScheduleUsageError } from '../client/schedules.js';
+import { UsageError } from '../core/usage-error.js';
 import { failureMessage } from '../workflows/failure-message.js';
 import { envsCommand } from './commands/envs.js';
 import { exportCommand } from './commands/export.js';
@@ -25,13 +25,15 @@ try {
     .demandCommand(1)
     .strict()
     .fail((message, error) => {
-      if (error) throw error;
-      console.error(`tasksynth: ${message} (see tasksynth --help)`);
+      // yargs reports its own usage checks as a YError, and a .check() rule's text as the error itself (a string):
+      // both are usage errors, exit 2. Anything else is a real failure of a command.
+      if (error instanceof Error && error.name !== 'YError') throw error;
+      console.error(`tasksynth: ${message ?? (error instanceof Error ? error.message : String(error))} (see tasksynth --help)`);
       process.exit(2);
     })
     .parseAsync();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof EnvironmentError || error instanceof ScheduleUsageError) {
+  if (error instanceof ConfigError || error instanceof EnvironmentError || error instanceof UsageError) {
     console.error(error.message);
     process.exit(error.exitCode);
   }

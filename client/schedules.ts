@@ -10,15 +10,12 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import { sandboxLimitsOf, type RunConfig } from '../config/run-config.js';
+import { UsageError } from '../core/usage-error.js';
 import { scheduleWorkflowIdPrefix } from '../core/ids.js';
 import type { EnvironmentRef } from '../schemas/types.js';
 import { modelQueueName, storeQueueName } from '../worker/queue-names.js';
 import type { ScheduledRunInput, ScheduledRunResult, ScheduleOrigin } from '../workflows/scheduled-run.js';
 
-/** A usage mistake in a schedule command's options (exit 2, like a config error). */
-export class ScheduleUsageError extends Error {
-  readonly exitCode = 2;
-}
 
 export const OVERLAP_POLICIES = { skip: ScheduleOverlapPolicy.SKIP, 'buffer-one': ScheduleOverlapPolicy.BUFFER_ONE, allow: ScheduleOverlapPolicy.ALLOW_ALL } as const;
 export type OverlapName = keyof typeof OVERLAP_POLICIES;
@@ -38,38 +35,38 @@ export function durationMs(option: string, value: string, { min = 1 }: { min?: n
   try {
     ms = msToNumber(value as never);
   } catch {
-    throw new ScheduleUsageError(`--${option} ${JSON.stringify(value)} is not a duration (examples: 30s, 15m, 6h, 1d)`);
+    throw new UsageError(`--${option} ${JSON.stringify(value)} is not a duration (examples: 30s, 15m, 6h, 1d)`);
   }
   if (!Number.isFinite(ms) || ms < min) {
-    throw new ScheduleUsageError(`--${option} ${JSON.stringify(value)} must be at least ${min / 1000} s`);
+    throw new UsageError(`--${option} ${JSON.stringify(value)} must be at least ${min / 1000} s`);
   }
   return ms;
 }
 
 export function scheduleSpec(timing: Timing): ScheduleSpec {
   if ((timing.every === undefined) === (timing.cron === undefined)) {
-    throw new ScheduleUsageError('give exactly one of --every and --cron');
+    throw new UsageError('give exactly one of --every and --cron');
   }
   const jitter = timing.jitter === undefined ? undefined : durationMs('jitter', timing.jitter, { min: 0 });
   if (timing.every !== undefined) return { intervals: [{ every: durationMs('every', timing.every, { min: 1000 }) }], jitter };
   const fields = timing.cron!.trim().split(/\s+/);
   // Temporal also takes @daily-style names; a plain expression must have the five (or six, with seconds) fields.
   if (!timing.cron!.trim().startsWith('@') && (fields.length < 5 || fields.length > 7)) {
-    throw new ScheduleUsageError(`--cron ${JSON.stringify(timing.cron)} needs five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"`);
+    throw new UsageError(`--cron ${JSON.stringify(timing.cron)} needs five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"`);
   }
   return { cronExpressions: [timing.cron!.trim()], jitter };
 }
 
 export function overlapPolicy(name: string): ScheduleOverlapPolicy {
   const policy = OVERLAP_POLICIES[name as OverlapName];
-  if (!policy) throw new ScheduleUsageError(`--overlap ${JSON.stringify(name)}: choose one of ${Object.keys(OVERLAP_POLICIES).join(', ')}`);
+  if (!policy) throw new UsageError(`--overlap ${JSON.stringify(name)}: choose one of ${Object.keys(OVERLAP_POLICIES).join(', ')}`);
   return policy;
 }
 
 /** Schedule names become workflow and run ids: keep them to characters that read well in both. */
 export function checkScheduleName(name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-    throw new ScheduleUsageError(`schedule name ${JSON.stringify(name)}: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new UsageError(`schedule name ${JSON.stringify(name)}: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return name;
 }
@@ -154,7 +151,7 @@ export async function updateSchedule(client: Client, name: string, changes: Sche
   const catchupWindow = changes.catchupWindow === undefined ? undefined : durationMs('catchup-window', changes.catchupWindow, { min: 10_000 });
   await client.schedule.getHandle(name).update((previous): ScheduleUpdateOptions => {
     const input = scheduledRunInput(previous);
-    if (!input) throw new ScheduleUsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; change it with the temporal CLI`);
+    if (!input) throw new UsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; change it with the temporal CLI`);
     const origin = { ...input.origin, ...changes.origin };
     const action = changes.job
       ? scheduleAction(changes.job, origin)

@@ -1,7 +1,7 @@
 // Reads a run configuration (YAML or JSON), validates it against schemas/config.schema.json and fills defaults.
 // Every failure is a ConfigError naming the file and the offending field; the CLI maps it to exit code 2.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { EnvironmentCatalog } from '../environments/catalog.js';
@@ -19,9 +19,41 @@ export class ConfigError extends Error {
 
 /** Parses text as YAML (a superset of JSON); syntax errors name their line and column. */
 export function parseConfigText(text: string, file: string): unknown {
+  if (text.trim() === '') throw new ConfigError(file, ['the file is empty: a config is a YAML or JSON mapping (see examples/quickstart.yaml)']);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => e.message.split('\n')[0]));
-  return doc.toJS();
+  try {
+    // The yaml library refuses documents whose aliases expand past its limit (a "billion laughs" alias bomb).
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    throw new ConfigError(file, [`cannot expand the YAML: ${(error as Error).message}`]);
+  }
+}
+
+/** Configs are hand-written files of a few kilobytes; anything much larger is a wrong file, not a config. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The config file's text, or a ConfigError saying why it is not one: missing, a directory, too large, binary. */
+function readConfigText(file: string): string {
+  let bytes: Buffer;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new ConfigError(file, ['is a directory, not a config file']);
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(file, [`is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; a config is at most ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (is this the right file?)`]);
+    }
+    bytes = readFileSync(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(file, [`cannot read file: ${(error as Error).message}`]);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new ConfigError(file, [`is not text (a NUL byte at offset ${nul}): a config is a YAML or JSON file`]);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError(file, ['is not UTF-8 text: a config is a YAML or JSON file']);
+  }
 }
 
 /**
@@ -30,6 +62,10 @@ export function parseConfigText(text: string, file: string): unknown {
  * files are read relative to it too, and hashed.
  */
 export function validateConfig(value: unknown, file: string, baseDir = process.cwd(), extraEnvDirs: string[] = []): RunConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const what = value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+    throw new ConfigError(file, [`the top level is ${what}; a config is a mapping of settings (name, families, episodesPerTask, ...)`]);
+  }
   // The registry's Ajv fills schema defaults in place; validate a copy so the caller's value stays as written.
   const config = structuredClone(value);
   const problems = validateWith(schemaId('config'), config);
@@ -128,12 +164,7 @@ const sortedTiers = (tiers: number[]) => [...new Set(tiers)].sort((a, b) => a - 
 
 /** Reads, validates and completes a config file; `extraEnvDirs` (--env-dir) join its `environments`. */
 export function loadConfig(file: string, extraEnvDirs: string[] = []): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(file, [`cannot read file: ${(error as Error).message}`]);
-  }
+  const text = readConfigText(file);
   const config = validateConfig(parseConfigText(text, file), file, dirname(file), extraEnvDirs);
   if (config.model.path !== undefined) {
     // A model path in a config file is read relative to that file, like every path a config names.

@@ -2,6 +2,7 @@
 // schemas/*.schema.json by its $id, so schemas can $ref each other and each is compiled exactly once;
 // ad-hoc schemas (per-task outcome schemas) are cached by content so repeated tasks never recompile.
 import { createHash } from 'node:crypto';
+import { closest, distance } from 'fastest-levenshtein';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -38,6 +39,8 @@ function createAjv(): Ajv2020 {
     // every other strict check (unknown keywords, types, tuples, numbers) stays on.
     strictRequired: false,
     allErrors: true,
+    // Errors carry their parent schema, so an unknown key can be answered with the nearest known one.
+    verbose: true,
     // The config loader relies on this: validation fills `default` values into the (copied) value in place.
     useDefaults: true,
     // Ad-hoc schemas (a task's outcome schema) are compiled, not registered: two tasks whose schemas carry the
@@ -113,11 +116,22 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string[]
     if (e.keyword === 'enum') detail = `: ${JSON.stringify(params.allowedValues)}`;
     else if (e.keyword === 'const') detail = `: ${JSON.stringify(params.allowedValue)}`;
     else if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
-      const key = params.additionalProperty ?? params.unevaluatedProperty;
-      detail = `: ${JSON.stringify(key)}`;
+      const key = String(params.additionalProperty ?? params.unevaluatedProperty);
+      detail = `: ${JSON.stringify(key)}${nearestKeyHint(key, e.parentSchema)}`;
     }
     return `${path} ${e.message ?? e.keyword}${detail}`;
   });
+}
+
+/** ` (did you mean "x"?)` when a known property of the schema is a likely misspelling of `key`. */
+function nearestKeyHint(key: string, parentSchema: unknown): string {
+  const properties = (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const known = properties ? Object.keys(properties) : [];
+  if (known.length === 0) return '';
+  const best = closest(key, known);
+  // Within about a third of the word (two edits at least): nearer is a typo, farther is another word.
+  const near = distance(key.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
+  return near ? ` (did you mean ${JSON.stringify(best)}?)` : ` (known: ${known.join(', ')})`;
 }
 
 /** The ids of every loaded project schema. */

@@ -12,9 +12,10 @@ export interface EngineProvider {
 }
 
 /** The engine a worker serves, under the name of its model queue, with how many calls it takes at once. */
-export function workerEngine(choice: EngineChoice): { provider: EngineProvider; fingerprint: string; concurrency: number } {
+export function workerEngine(choice: EngineChoice): { provider: EngineProvider; fingerprint: string; concurrency: number; modelPath: string | null } {
   const resolved: EngineChoice = choice.engine === 'openai' ? choice : { ...choice, path: choice.path ?? resolveModelPath() };
   return {
+    modelPath: resolved.engine === 'openai' ? null : resolved.path!,
     provider: engineProvider(resolved),
     fingerprint: engineFingerprint(resolved),
     // The embedded engine runs one step at a time; a server batches concurrent requests itself.

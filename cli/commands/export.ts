@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
+import { checkOutputFile } from '../output-file.js';
 
 interface ExportArgs {
   format: 'openai-chat';
@@ -20,6 +21,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'output file (JSONL)' })
       .option('run', { type: 'string', describe: 'only this run id (default: every run)' }) as never,
   handler: async (args) => {
+    checkOutputFile(args.out, '--out');
     const database = statePaths.database();
     if (!existsSync(database)) throw new Error(`no tasksynth database at ${database} (is TASKSYNTH_HOME right? has a run finished?)`);
     const store = Store.open(database);

@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { runIdFor, runWorkflowId } from '../../client/run-id.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { loadConfig } from '../../config/load-config.js';
+import { checkModelLoads } from '../../inference/model-check.js';
 import { statePaths } from '../../config/paths.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
 import { Store } from '../../data/store.js';
@@ -14,6 +15,7 @@ import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
 import { connectClient } from '../../worker/temporal-server.js';
 import { startWorkerProcess } from '../../worker/worker-process.js';
+import { checkOutputFile } from '../output-file.js';
 import { createProgressView } from '../progress-view.js';
 import { renderSummary } from '../summary-table.js';
 
@@ -38,10 +40,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     // Everything that can be wrong with the input is checked before anything starts or is written.
     const config = loadConfig(args.config, args['env-dir'] ?? []);
+    if (args.export) checkOutputFile(args.export, '--export');
     const catalog = new EnvironmentCatalog(config.environments);
     const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
     const engine = workerEngine(config.model);
     const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
+    // The model is loaded before anything starts (the worker then reuses it): a bad file stops here, in seconds.
+    if (engine.modelPath) await checkModelLoads(engine.modelPath, engine.provider);
 
     const store = Store.open(statePaths.database());
     const taskQueue = args['task-queue'];

@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { Store } from '../../data/store.js';
+import { checkModelLoads } from '../../inference/model-check.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
@@ -40,6 +41,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'] }
         : { engine: 'embedded', path: args.model },
     );
+    if (engine.modelPath) await checkModelLoads(engine.modelPath, engine.provider);
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
     const store = args.store ? Store.open(statePaths.database()) : undefined;
     try {

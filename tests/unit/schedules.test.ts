@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { durationMs, overlapPolicy, scheduleAction, scheduleSpec, ScheduleUsageError } from '../../client/schedules.js';
+import { durationMs, overlapPolicy, scheduleAction, scheduleSpec } from '../../client/schedules.js';
+import { UsageError } from '../../core/usage-error.js';
 import { validateConfig } from '../../config/load-config.js';
 import { scheduledRunId } from '../../core/ids.js';
 import { firingConfig } from '../../workflows/scheduled-run.js';
@@ -44,7 +45,7 @@ test('timetables: exactly one of --every and --cron, durations and cron fields c
     [{ every: '1h', jitter: 'a bit' }, /--jitter "a bit" is not a duration/],
   ];
   for (const [timing, message] of refused) {
-    assert.throws(() => scheduleSpec(timing), (e: unknown) => e instanceof ScheduleUsageError && e.exitCode === 2 && message.test(e.message), JSON.stringify(timing));
+    assert.throws(() => scheduleSpec(timing), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && message.test(e.message), JSON.stringify(timing));
   }
   assert.equal(durationMs('catchup-window', '1h'), 3600_000);
 });

@@ -1,7 +1,8 @@
 // `tasksynth schedule create NAME --config FILE (--every 6h | --cron "0 3 * * *")`: a synthesis job Temporal fires
 // on a timetable. Each firing is its own run: id from the schedule and fire time, seeds derived from both.
 import type { CommandModule } from 'yargs';
-import { createSchedule, overlapPolicy, scheduleSpec, ScheduleUsageError } from '../../../client/schedules.js';
+import { createSchedule, overlapPolicy, scheduleSpec } from '../../../client/schedules.js';
+import { UsageError } from '../../../core/usage-error.js';
 import { ScheduleAlreadyRunning } from '@temporalio/client';
 import { formatTime } from './schedule-format.js';
 import { jobOptions, loadJob, nameArgument, timingOptions, withScheduleClient, type JobArgs } from './schedule-client.js';
@@ -43,7 +44,7 @@ export const scheduleCreateCommand: CommandModule<object, CreateArgs> = {
         note: args.note,
       }).catch((error: unknown) => {
         if (error instanceof ScheduleAlreadyRunning) {
-          throw new ScheduleUsageError(`a schedule named ${JSON.stringify(args.name)} already exists (change it with \`schedule update\`, or \`schedule delete\` it first)`);
+          throw new UsageError(`a schedule named ${JSON.stringify(args.name)} already exists (change it with \`schedule update\`, or \`schedule delete\` it first)`);
         }
         throw error;
       });

@@ -4,7 +4,8 @@
 import { resolve } from 'node:path';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { Argv } from 'yargs';
-import { ScheduleUsageError, checkScheduleName, type ScheduleOrigin, type ScheduledJob } from '../../../client/schedules.js';
+import { checkScheduleName, type ScheduleOrigin, type ScheduledJob } from '../../../client/schedules.js';
+import { UsageError } from '../../../core/usage-error.js';
 import { loadConfig } from '../../../config/load-config.js';
 import { EnvironmentCatalog } from '../../../environments/catalog.js';
 import { environmentRef } from '../../../environments/package.js';
@@ -19,7 +20,7 @@ export async function withScheduleClient<T>(fn: (client: Client) => Promise<T>):
     return await fn(new Client({ connection, namespace: target.namespace }));
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) {
-      throw new ScheduleUsageError(`no schedule named ${JSON.stringify(error.scheduleId)} on ${target.address} (see \`tasksynth schedule list\`)`);
+      throw new UsageError(`no schedule named ${JSON.stringify(error.scheduleId)} on ${target.address} (see \`tasksynth schedule list\`)`);
     }
     throw error;
   } finally {

@@ -1,7 +1,8 @@
 // `tasksynth schedule update NAME [--config FILE] [--every|--cron] [--jitter] [--overlap] [--catchup-window]
 // [--export-dir]`: change what is named and keep the rest. A new config applies from the next firing on.
 import type { CommandModule } from 'yargs';
-import { originOf, overlapPolicy, scheduleSpec, ScheduleUsageError, updateSchedule, type ScheduleChanges, type Timing } from '../../../client/schedules.js';
+import { originOf, overlapPolicy, scheduleSpec, updateSchedule, type ScheduleChanges, type Timing } from '../../../client/schedules.js';
+import { UsageError } from '../../../core/usage-error.js';
 import { resolve } from 'node:path';
 import { jobOptions, loadJob, nameArgument, timingOptions, withScheduleClient } from './schedule-client.js';
 
@@ -28,14 +29,14 @@ export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
       .options({ ...jobOptions, 'task-queue': { ...jobOptions['task-queue'], default: undefined } }) as never,
   handler: async (args) => {
     const named = ['config', 'every', 'cron', 'jitter', 'overlap', 'catchup-window', 'task-queue', 'export-dir'].filter((k) => args[k as keyof UpdateArgs] !== undefined);
-    if (named.length === 0) throw new ScheduleUsageError('nothing to change: name at least one of --config, --every, --cron, --jitter, --overlap, --catchup-window, --export-dir');
+    if (named.length === 0) throw new UsageError('nothing to change: name at least one of --config, --every, --cron, --jitter, --overlap, --catchup-window, --export-dir');
     const overlap = args.overlap === undefined ? undefined : overlapPolicy(args.overlap);
     await withScheduleClient(async (client) => {
       const origin = originOf(await client.schedule.getHandle(args.name).describe());
       const changes: ScheduleChanges = { overlap, catchupWindow: args['catchup-window'], origin: {} };
       if (args.config !== undefined || args['task-queue'] !== undefined) {
         const configFile = args.config ?? origin?.configFile;
-        if (!configFile) throw new ScheduleUsageError(`schedule ${args.name} has no recorded config: give --config`);
+        if (!configFile) throw new UsageError(`schedule ${args.name} has no recorded config: give --config`);
         const exportDir = args['export-dir'] ?? origin?.exportDir ?? undefined;
         const loaded = loadJob(args.name, { config: configFile, 'task-queue': args['task-queue'] ?? origin?.taskQueue ?? 'tasksynth', 'export-dir': exportDir ?? undefined, 'env-dir': args['env-dir'] });
         changes.job = loaded.job;
