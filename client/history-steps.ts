@@ -126,7 +126,8 @@ export function historySteps(history: History, max = 300): HistoryStep[] {
       steps.push({ atMs: at(e), durationMs: null, kind: 'end', title, details });
     }
   }
-  return steps;
+  // Steps are found when they end; show them in the order they began.
+  return steps.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** The steps as text: one line per step with its start offset and duration, then its details indented. */

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import { sandboxLimitsOf, type RunConfig } from '../config/run-config.js';
 import { UsageError } from '../core/usage-error.js';
+import { failureMessage } from '../workflows/failure-message.js';
 import { scheduleWorkflowIdPrefix } from '../core/ids.js';
 import type { EnvironmentRef } from '../schemas/types.js';
 import { modelQueueName, storeQueueName } from '../worker/queue-names.js';
@@ -185,11 +186,12 @@ export async function recentFirings(client: Client, description: ScheduleDescrip
       const handle = client.workflow.getHandle(f.workflowId, f.runId);
       try {
         const status = (await handle.describe()).status.name;
-        if (status !== 'COMPLETED' && status !== 'FAILED') return { ...f, status, result: null, failure: null };
-        const result = (await handle.result().then(
+        if (status === 'RUNNING') return { ...f, status, result: null, failure: null };
+        const result = await handle.result().then(
           (r) => ({ result: r as ScheduledRunResult, failure: null }),
-          (e: Error) => ({ result: null, failure: (e.cause as Error | undefined)?.message ?? e.message }),
-        ));
+          // The innermost cause says what went wrong (not "Child Workflow execution failed").
+          (e: unknown) => ({ result: null, failure: failureMessage(e) }),
+        );
         return { ...f, status, ...result };
       } catch (error) {
         // A firing whose history the server no longer keeps (retention) is still listed, without its outcome.

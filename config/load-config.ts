@@ -39,6 +39,8 @@ function readConfigText(file: string): string {
   try {
     const stat = statSync(file);
     if (stat.isDirectory()) throw new ConfigError(file, ['is a directory, not a config file']);
+    // A FIFO or device reports no size and may never end: only regular files are read.
+    if (!stat.isFile()) throw new ConfigError(file, ['is not a regular file']);
     if (stat.size > MAX_CONFIG_BYTES) {
       throw new ConfigError(file, [`is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; a config is at most ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (is this the right file?)`]);
     }

@@ -11,12 +11,16 @@ export function checkGgufHeader(path: string): void {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) throw new UsageError(`model ${path}: no such file`);
   if (!stat.isFile()) throw new UsageError(`model ${path}: not a regular file`);
-  const fd = openSync(path, 'r');
   const head = Buffer.alloc(8);
   try {
-    readSync(fd, head, 0, 8, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, 8, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw new UsageError(`model ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (head.subarray(0, 4).toString('latin1') !== GGUF_MAGIC) {
     const shown = JSON.stringify(head.subarray(0, Math.min(8, stat.size)).toString('latin1'));

@@ -39,8 +39,6 @@ function createAjv(): Ajv2020 {
     // every other strict check (unknown keywords, types, tuples, numbers) stays on.
     strictRequired: false,
     allErrors: true,
-    // Errors carry their parent schema, so an unknown key can be answered with the nearest known one.
-    verbose: true,
     // The config loader relies on this: validation fills `default` values into the (copied) value in place.
     useDefaults: true,
     // Ad-hoc schemas (a task's outcome schema) are compiled, not registered: two tasks whose schemas carry the
@@ -107,7 +105,7 @@ function load(): Registry {
 }
 
 /** "<instancePath or /> <message>", with the detail ajv keeps in params (allowed values, unknown keys). */
-export function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
+export function formatErrors(errors: ErrorObject[] | null | undefined, rootSchema?: unknown): string[] {
   // An `if` failure ("must match "then" schema") only repeats the errors its branch already reported.
   return (errors ?? []).filter((e) => e.keyword !== 'if').map((e) => {
     const path = e.instancePath || '/';
@@ -117,10 +115,17 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string[]
     else if (e.keyword === 'const') detail = `: ${JSON.stringify(params.allowedValue)}`;
     else if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
       const key = String(params.additionalProperty ?? params.unevaluatedProperty);
-      detail = `: ${JSON.stringify(key)}${nearestKeyHint(key, e.parentSchema)}`;
+      detail = `: ${JSON.stringify(key)}${rootSchema === undefined ? '' : nearestKeyHint(key, schemaAt(rootSchema, e.schemaPath))}`;
     }
     return `${path} ${e.message ?? e.keyword}${detail}`;
   });
+}
+
+/** The subschema holding an error's keyword: its schemaPath ("#/properties/model/additionalProperties") minus the keyword. */
+function schemaAt(root: unknown, schemaPath: string): unknown {
+  if (!schemaPath.startsWith('#/')) return undefined;
+  const parts = schemaPath.slice(2).split('/').slice(0, -1).map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
+  return parts.reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), root);
 }
 
 /** ` (did you mean "x"?)` when a known property of the schema is a likely misspelling of `key`. */
@@ -146,7 +151,8 @@ export function validateWith(id: string, value: unknown): string[] {
   if (!validate) {
     throw new Error(`unknown schema ${id}; loaded: ${[...byId.keys()].join(', ') || '(none)'}`);
   }
-  return validate(value) ? [] : formatErrors(validate.errors);
+  // Project schemas (configs, packages) are what people write by hand: their errors name the nearest known key.
+  return validate(value) ? [] : formatErrors(validate.errors, validate.schema);
 }
 
 /** Throws when `value` is not valid against schema `id`; the message names `what` and every error. */

@@ -2,7 +2,7 @@
 // fired, whose family seeds derive from both, so every firing draws new tasks instead of the previous firing's.
 // The run itself is an ordinary synthesisRun child; after it ends, the store's process summarizes it and, when
 // the schedule names a directory, exports its accepted trajectories there.
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { SearchAttributeType, WorkflowIdReusePolicy, defineSearchAttributeKey } from '@temporalio/common';
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { StoreActivities } from '../activities/store-activities.js';
 import type { RunConfig } from '../config/run-config.js';
@@ -68,6 +68,8 @@ export async function scheduledRun(input: ScheduledRunInput): Promise<ScheduledR
 
   const result = await executeChild(synthesisRun, {
     workflowId: runWorkflowId(runId),
+    // A second firing at the same second (a backfill, a reset) must not merge into the first one's run.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     args: [{ runId, config, environments: input.environments, limits: input.limits, queues: input.queues }],
   });
 

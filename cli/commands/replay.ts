@@ -19,7 +19,7 @@ interface ReplayArgs {
   run?: string;
   history?: string;
   save?: string;
-  steps: boolean;
+  steps?: boolean;
 }
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -61,7 +61,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('run', { type: 'string', describe: 'replay every workflow of this run and list those that no longer reproduce' })
       .option('history', { type: 'string', describe: 'read its history from this JSON file instead of from Temporal' })
       .option('save', { type: 'string', describe: 'also write the fetched history to this JSON file' })
-      .option('steps', { type: 'boolean', default: false, describe: 'show the history step by step: model calls, tool calls, probe, verdict, children' })
+      // No default: yargs counts a defaulted option as given, which would make --run always conflict with it.
+      .option('steps', { type: 'boolean', describe: 'show the history step by step: model calls, tool calls, probe, verdict, children' })
       .conflicts('history', 'save')
       .conflicts('run', ['workflow-id', 'history', 'save', 'steps'])
       .check((a) => Boolean(a['workflow-id'] || a.run) || 'give --workflow-id (one workflow) or --run (every workflow of a run)') as never,

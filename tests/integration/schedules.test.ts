@@ -86,7 +86,13 @@ test('a schedule is created, triggered, runs one synthesis firing, is described,
   const again = cli('create', 'nightly', '--config', config, '--every', '6h', '--task-queue', taskQueue);
   assert.equal(again.code, 2, 'a second schedule of the same name is refused');
   assert.match(again.stderr, /already exists/);
-  assert.match(cli('list').stdout, /nightly.*cron "0 3 \* \* \*", jitter 5m.*active/);
+  // Listing is eventually consistent: a schedule just made may take a moment to show.
+  let listed = '';
+  for (let i = 0; i < 20 && !/nightly/.test(listed); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 500));
+    listed = cli('list').stdout;
+  }
+  assert.match(listed, /nightly.*cron "0 3 \* \* \*", jitter 5m.*active/);
 
   const engine = workerEngine({ engine: 'embedded' });
   const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog: new EnvironmentCatalog(), engine });
@@ -138,6 +144,9 @@ test('a schedule is created, triggered, runs one synthesis firing, is described,
   const updated = cli('update', 'nightly', '--every', '12h');
   assert.equal(updated.code, 0, updated.stderr);
   assert.match(cli('describe', 'nightly').stdout, /schedule nightly: every 12h, jitter 5m/, 'update keeps the jitter it was not asked to change');
+  const spec = (await env.client.schedule.getHandle('nightly').describe()).spec;
+  assert.equal(Number(spec.intervals?.[0]?.every), 12 * 3600_000, 'the timetable itself changed');
+  assert.equal(Number(spec.jitter), 5 * 60_000);
 
   const paused = cli('pause', 'nightly', '--note', 'disk maintenance');
   assert.equal(paused.code, 0, paused.stderr);

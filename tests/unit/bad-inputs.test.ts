@@ -123,6 +123,7 @@ const cases: Case[] = [
   { name: 'misspelled option', args: () => ['run', '--confg', 'x.yaml'], message: /Unknown argument|Missing required argument: config/ },
   { name: 'export format unknown', args: () => ['export', '--format', 'parquet', '--out', join(dir, 'x.jsonl')], message: /Invalid values:[\s\S]*format/ },
   { name: 'replay without a target', args: () => ['replay'], message: /give --workflow-id \(one workflow\) or --run/ },
+  { name: 'replay of a run, step by step', args: () => ['replay', '--run', 'r', '--steps'], message: /mutually exclusive/ },
   { name: 'schedule with two timetables', args: () => ['schedule', 'create', 'x', '--config', config('good2', good), '--every', '1h', '--cron', '0 3 * * *'], message: /exactly one of --every and --cron/ },
   { name: 'schedule with a bad interval', args: () => ['schedule', 'create', 'x', '--config', config('good3', good), '--every', 'fortnightly'], message: /--every "fortnightly" is not a duration/ },
 ];
@@ -149,3 +150,15 @@ for (const c of cases) {
     assert.ok(!existsSync(home) || readdirSync(home).length === 0, `${home} was written: ${existsSync(home) ? readdirSync(home).join(', ') : ''}`);
   });
 }
+
+test('an unreachable Temporal service is named with its address (exit 1), and --run alone is not a usage error', () => {
+  const home = join(dir, 'home-unreachable');
+  const out = spawnSync(process.execPath, [cli, 'replay', '--run', 'some-run'], {
+    env: { ...process.env, TASKSYNTH_HOME: home, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(out.status, 1, out.stderr);
+  assert.match(out.stderr, /cannot connect to Temporal at 127\.0\.0\.1:1: .*check TEMPORAL_ADDRESS/);
+  assert.ok(!existsSync(home) || readdirSync(home).length === 0);
+});

@@ -11,7 +11,9 @@ export const scheduleTriggerCommand: CommandModule<object, { name: string; overl
   handler: async (args) => {
     const overlap = args.overlap === undefined ? undefined : overlapPolicy(args.overlap);
     await withScheduleClient(async (client) => {
-      await client.schedule.getHandle(args.name).trigger(overlap);
+      const handle = client.schedule.getHandle(args.name);
+      // Without --overlap, the schedule's own policy applies (the SDK's default would let firings overlap).
+      await handle.trigger(overlap ?? (await handle.describe()).policies.overlap);
       console.log(`schedule ${args.name} triggered; \`tasksynth schedule describe ${args.name}\` shows the firing`);
     });
   },
