@@ -63,7 +63,10 @@ SUBMIT = call("submit")
 
 def write_word(rng, spelled_out):
     stem, other = rng.sample(STEMS, 2)
-    name, wrong_name = f"{stem}.txt", f"{other}.txt"
+    # Tier 1 numbers its file ("memo-17.txt"): 12 stems x 104 words alone made ~1,250 distinct tasks, and ten draws
+    # already repeated one. Tier 0 keeps the plain names its spelled-out calls were tuned on.
+    number = "" if spelled_out else f"-{rng.randint(1, 99)}"
+    name, wrong_name = f"{stem}{number}.txt", f"{other}{number}.txt"
     word = rng.choice(WORDS)
     wrong = rng.choice([w for w in WORDS if w != word])
     prompt = (
