@@ -140,6 +140,8 @@ export interface ScheduleChanges {
   job?: ScheduledJob;
   /** Only the export directory of the current job. */
   exportDir?: string | null;
+  /** Only the task queue of the current job (its model and store queues follow). */
+  taskQueue?: string;
   timing?: Timing;
   overlap?: ScheduleOverlapPolicy;
   catchupWindow?: string;
@@ -154,9 +156,11 @@ export async function updateSchedule(client: Client, name: string, changes: Sche
     const input = scheduledRunInput(previous);
     if (!input) throw new UsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; change it with the temporal CLI`);
     const origin = { ...input.origin, ...changes.origin };
+    const taskQueue = changes.taskQueue ?? previous.action.taskQueue;
+    const queues = changes.taskQueue === undefined ? input.queues : { model: modelQueueName(taskQueue, input.origin.model), store: storeQueueName(taskQueue) };
     const action = changes.job
       ? scheduleAction(changes.job, origin)
-      : { ...previous.action, args: [{ ...input, origin, exportDir: changes.exportDir === undefined ? input.exportDir : changes.exportDir }] };
+      : { ...previous.action, taskQueue, args: [{ ...input, origin, queues, exportDir: changes.exportDir === undefined ? input.exportDir : changes.exportDir }] };
     return {
       ...previous,
       spec: spec ?? previous.spec,

@@ -26,6 +26,8 @@ export interface ScheduleOrigin {
   exportDir: string | null;
   model: string;
   taskQueue: string;
+  /** The --env-dir folders the config was loaded with (absolute), so an update reloads it the same way. */
+  envDirs?: string[];
 }
 
 export interface ScheduledRunInput {

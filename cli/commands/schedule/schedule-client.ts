@@ -47,7 +47,8 @@ export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; origi
   const engine = workerEngine(config.model);
   const exportDir = args['export-dir'] === undefined ? null : resolve(args['export-dir']);
   const job: ScheduledJob = { name, config, environments, taskQueue: args['task-queue'], engineFingerprint: engine.fingerprint, exportDir };
-  return { job, origin: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'] } };
+  const envDirs = (args['env-dir'] ?? []).map((d) => resolve(d));
+  return { job, origin: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'], envDirs } };
 }
 
 export const jobOptions = {

@@ -34,16 +34,28 @@ export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
     await withScheduleClient(async (client) => {
       const origin = originOf(await client.schedule.getHandle(args.name).describe());
       const changes: ScheduleChanges = { overlap, catchupWindow: args['catchup-window'], origin: {} };
-      if (args.config !== undefined || args['task-queue'] !== undefined) {
-        const configFile = args.config ?? origin?.configFile;
-        if (!configFile) throw new UsageError(`schedule ${args.name} has no recorded config: give --config`);
+      if (args.config !== undefined) {
         const exportDir = args['export-dir'] ?? origin?.exportDir ?? undefined;
-        const loaded = loadJob(args.name, { config: configFile, 'task-queue': args['task-queue'] ?? origin?.taskQueue ?? 'tasksynth', 'export-dir': exportDir ?? undefined, 'env-dir': args['env-dir'] });
+        const loaded = loadJob(args.name, {
+          config: args.config,
+          'task-queue': args['task-queue'] ?? origin?.taskQueue ?? 'tasksynth',
+          'export-dir': exportDir ?? undefined,
+          // The folders it was made with, unless new ones are named.
+          'env-dir': args['env-dir'] ?? origin?.envDirs,
+        });
         changes.job = loaded.job;
         Object.assign(changes.origin!, loaded.origin);
-      } else if (args['export-dir'] !== undefined) {
-        changes.exportDir = resolve(args['export-dir']);
-        changes.origin!.exportDir = changes.exportDir;
+      } else {
+        // Without --config the job stays as stored: only its queue or export directory changes (the config file
+        // is not read again, so later edits to it do not slip in).
+        if (args['task-queue'] !== undefined) {
+          changes.taskQueue = args['task-queue'];
+          changes.origin!.taskQueue = args['task-queue'];
+        }
+        if (args['export-dir'] !== undefined) {
+          changes.exportDir = resolve(args['export-dir']);
+          changes.origin!.exportDir = changes.exportDir;
+        }
       }
       if (args.every !== undefined || args.cron !== undefined || args.jitter !== undefined) {
         const timing: Timing = args.every !== undefined || args.cron !== undefined
