@@ -8,6 +8,8 @@ import { passRateText } from './progress-view.js';
 
 // Colours only on a terminal: piped output (CI logs, files) stays plain text.
 const PLAIN = { head: [], border: [] };
+/** cli-table3's style: colours on a terminal (or when asked), plain text otherwise. */
+export const tableStyle = (color: boolean = Boolean(process.stdout.isTTY)) => (color ? {} : PLAIN);
 const TASK_LIST_MAX = 30;
 
 const percent = (value: number | null) => (value === null ? '-' : `${(100 * value).toFixed(0)}%`);
@@ -17,7 +19,7 @@ const gatedText = (row: TierReport) => {
 };
 
 export function renderSummary(store: Store, runId: string, band: AcceptanceBand, k: number, opts: { color?: boolean } = {}): string {
-  const style = (opts.color ?? process.stdout.isTTY) ? {} : PLAIN;
+  const style = tableStyle(opts.color);
   const out: string[] = [];
   const tasks = store.listTasks(runId);
   if (tasks.length <= TASK_LIST_MAX) {

@@ -4,14 +4,13 @@
 // shown step by step (--steps); or every workflow of a run (--run), listing those that no longer reproduce.
 // The workflow id is needed either way: tasksynth's workflows derive their children's ids from their own.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { CommandModule } from 'yargs';
 import { historySteps, renderHistorySteps } from '../../client/history-steps.js';
 import { runWorkflowId, runWorkflowIdPrefixes } from '../../core/ids.js';
+import { withTemporalClient } from '../temporal-client.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
-import { connectClient, ensureTemporal } from '../../worker/temporal-server.js';
 import { workflowBundleOption } from '../../worker/workflow-bundle.js';
 
 interface ReplayArgs {
@@ -22,21 +21,12 @@ interface ReplayArgs {
   steps?: boolean;
 }
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await connectClient(await ensureTemporal((line) => console.error(line)));
-  try {
-    return await fn(new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }));
-  } finally {
-    await connection.close();
-  }
-}
-
 /** Every workflow of a run against the current code; prints those that no longer reproduce. */
 async function replayRun(runId: string): Promise<void> {
   const query = [`WorkflowId = ${JSON.stringify(runWorkflowId(runId))}`, ...runWorkflowIdPrefixes(runId).map((p) => `WorkflowId STARTS_WITH ${JSON.stringify(p)}`)].join(' OR ');
   const broken: string[] = [];
   let replayed = 0;
-  await withClient(async (client) => {
+  await withTemporalClient(async (client) => {
     const histories = client.workflow.list({ query }).intoHistories();
     for await (const result of Worker.runReplayHistories(workflowBundleOption(), histories)) {
       replayed++;
@@ -80,7 +70,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       }
       history = historyFromJSON(json);
     } else {
-      history = await withClient((client) => client.workflow.getHandle(workflowId).fetchHistory());
+      history = await withTemporalClient((client) => client.workflow.getHandle(workflowId).fetchHistory());
       if (args.save) writeFileSync(args.save, historyToJSON(history));
     }
     if (args.steps) console.log(`${workflowId}, step by step:\n${renderHistorySteps(historySteps(history))}\n`);

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
 import { originOf, recentFirings } from '../../../client/schedules.js';
 import { formatTime, timetable } from './schedule-format.js';
+import { tableStyle } from '../../summary-table.js';
 import { nameArgument, withScheduleClient } from './schedule-client.js';
 
 export const scheduleDescribeCommand: CommandModule<object, { name: string; next: number }> = {
@@ -32,7 +33,7 @@ export const scheduleDescribeCommand: CommandModule<object, { name: string; next
         console.log('no firings yet');
         return;
       }
-      const table = new Table({ head: ['fired', 'run', 'status', 'tasks accepted', 'episodes passed', 'export'], style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+      const table = new Table({ head: ['fired', 'run', 'status', 'tasks accepted', 'episodes passed', 'export'], style: tableStyle() });
       for (const f of firings) {
         const r = f.result;
         table.push([

@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
 import { formatTime, timetable } from './schedule-format.js';
+import { tableStyle } from '../../summary-table.js';
 import { withScheduleClient } from './schedule-client.js';
 
 export const scheduleListCommand: CommandModule = {
@@ -9,7 +10,7 @@ export const scheduleListCommand: CommandModule = {
   describe: 'List synthesis schedules',
   handler: async () => {
     await withScheduleClient(async (client) => {
-      const table = new Table({ head: ['schedule', 'timetable', 'state', 'next firing', 'last firing'], style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+      const table = new Table({ head: ['schedule', 'timetable', 'state', 'next firing', 'last firing'], style: tableStyle() });
       let count = 0;
       for await (const summary of client.schedule.list()) {
         if (summary.action?.type !== 'startWorkflow' || summary.action.workflowType !== 'scheduledRun') continue;

@@ -2,7 +2,7 @@
 // with its persistent database when it is not running), the job a config file describes, and clear errors for a
 // schedule that does not exist.
 import { resolve } from 'node:path';
-import { Client, ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Argv } from 'yargs';
 import { checkScheduleName, type ScheduleOrigin, type ScheduledJob } from '../../../client/schedules.js';
 import { UsageError } from '../../../core/usage-error.js';
@@ -11,21 +11,19 @@ import { EnvironmentCatalog } from '../../../environments/catalog.js';
 import { environmentRef } from '../../../environments/package.js';
 import { DEFAULT_TASK_QUEUE } from '../../../worker/create-workers.js';
 import { workerEngine } from '../../../worker/engine-provider.js';
-import { connectClient, ensureTemporal } from '../../../worker/temporal-server.js';
+import { withTemporalClient } from '../../temporal-client.js';
 
-export async function withScheduleClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const target = await ensureTemporal((line) => console.error(line));
-  const connection = await connectClient(target);
-  try {
-    return await fn(new Client({ connection, namespace: target.namespace }));
-  } catch (error) {
-    if (error instanceof ScheduleNotFoundError) {
-      throw new UsageError(`no schedule named ${JSON.stringify(error.scheduleId)} on ${target.address} (see \`tasksynth schedule list\`)`);
+export function withScheduleClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  return withTemporalClient(async (client, address) => {
+    try {
+      return await fn(client);
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) {
+        throw new UsageError(`no schedule named ${JSON.stringify(error.scheduleId)} on ${address} (see \`tasksynth schedule list\`)`);
+      }
+      throw error;
     }
-    throw error;
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 export const nameArgument = (y: Argv) =>
