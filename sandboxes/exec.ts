@@ -131,7 +131,8 @@ export function composeOutput(run: RawRun, limit: number): { output: string; tru
   const err = run.stderr.bytes();
   let truncated = run.stdout.truncated;
   if (run.exitCode === 0 || run.stderr.total === 0) {
-    return { output: utf8Prefix(out, limit).toString('utf8'), truncated };
+    const text = boundedText(utf8Prefix(out, limit), limit);
+    return { output: text.output, truncated: truncated || text.cut };
   }
   truncated ||= run.stderr.truncated;
   const marker = Buffer.from(STDERR_MARKER, 'utf8');
@@ -140,6 +141,19 @@ export function composeOutput(run: RawRun, limit: number): { output: string; tru
   if (errPart.length < err.length || outPart.length < out.length) truncated = true;
   const joined = utf8Prefix(Buffer.concat([outPart, marker, errPart]), limit);
   if (joined.length < outPart.length + marker.length + errPart.length) truncated = true;
-  return { output: joined.toString('utf8'), truncated };
+  const text = boundedText(joined, limit);
+  return { output: text.output, truncated: truncated || text.cut };
+}
+
+/**
+ * The bytes as text of at most `limit` UTF-8 bytes. Decoding replaces each invalid or cut-off sequence with U+FFFD
+ * (3 bytes, where the sequence may have been 1), so binary output can grow past the limit: the decoded text,
+ * valid UTF-8 now, is cut again at a character boundary.
+ */
+export function boundedText(bytes: Buffer, limit: number): { output: string; cut: boolean } {
+  const text = bytes.toString('utf8');
+  const encoded = Buffer.from(text, 'utf8');
+  if (encoded.length <= limit) return { output: text, cut: false };
+  return { output: utf8Prefix(encoded, limit).toString('utf8'), cut: true };
 }
 

@@ -1,5 +1,6 @@
 // The hardening profile of a sandbox container, as one pure function so every setting can be asserted.
 import type Docker from 'dockerode';
+import { seccompSecurityOpt } from './seccomp-profile.js';
 
 export interface SandboxLimits {
   memoryMb: number;
@@ -18,6 +19,9 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   timeoutMs: 30_000,
   outputLimitBytes: 16 * 1024,
 };
+
+/** Open files per sandbox process (RLIMIT_NOFILE, soft and hard). */
+export const OPEN_FILES_LIMIT = 1024;
 
 /** Set on every container this project creates; reaping looks for it. */
 export const LABEL_MANAGED = 'tasksynth.managed';
@@ -93,7 +97,8 @@ export function hardenedContainerConfig(opts: {
       NetworkMode: 'none',
       CapDrop: ['ALL'],
       CapAdd: opts.testRunner ? ['SETUID', 'SETGID'] : [],
-      SecurityOpt: ['no-new-privileges'],
+      // Our own seccomp profile, not the daemon's default (see seccomp-profile.ts).
+      SecurityOpt: ['no-new-privileges', ...seccompSecurityOpt()],
       Privileged: false,
       ReadonlyRootfs: true,
       // The only writable places (the agent's and the verifier's); no /dev/shm either (IpcMode none).
@@ -108,6 +113,8 @@ export function hardenedContainerConfig(opts: {
         { Name: 'core', Soft: 0, Hard: 0 },
         // /dev/mqueue stays mounted (mode 1777) even with IpcMode none; a zero budget makes creating anything there fail.
         { Name: 'msgqueue', Soft: 0, Hard: 0 },
+        // Open files per process, pinned rather than inherited from the daemon (often 1M): enough for any tool.
+        { Name: 'nofile', Soft: OPEN_FILES_LIMIT, Hard: OPEN_FILES_LIMIT },
       ],
       Init: true,
       AutoRemove: false,

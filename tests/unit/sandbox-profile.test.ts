@@ -8,6 +8,8 @@ import {
   type SandboxLimits,
 } from '../../sandboxes/profile.js';
 import { tarEntriesFor, utf8Prefix } from '../../sandboxes/sandbox.js';
+import { CappedSink, composeOutput } from '../../sandboxes/exec.js';
+import { randomBytes } from 'node:crypto';
 
 const limits: SandboxLimits = { memoryMb: 256, pidsLimit: 40, cpus: 0.5, timeoutMs: 5000, outputLimitBytes: 1000 };
 const config = hardenedContainerConfig({ image: 'img:1', name: 'sbx-1', labels: { 'tasksynth.task': 't1' }, limits });
@@ -21,8 +23,29 @@ test('no network at all', () => {
 test('no capabilities, no privilege gain, not privileged', () => {
   assert.deepEqual(host.CapDrop, ['ALL']);
   assert.deepEqual(host.CapAdd ?? [], []);
-  assert.deepEqual(host.SecurityOpt, ['no-new-privileges']);
+  assert.equal(host.SecurityOpt?.[0], 'no-new-privileges');
   assert.equal(host.Privileged, false);
+});
+
+test('a pinned seccomp profile: namespaces, mounts, keyrings, BPF, io_uring and ptrace denied; fork and threads kept', () => {
+  const opts = host.SecurityOpt ?? [];
+  assert.equal(opts.length, 2);
+  assert.ok(opts[1].startsWith('seccomp={'), 'the profile travels inline, as Docker\'s API takes it');
+  const profile = JSON.parse(opts[1].slice('seccomp='.length));
+  assert.equal(profile.defaultAction, 'SCMP_ACT_ALLOW');
+  const denied = new Set(profile.syscalls.filter((r: { args?: unknown }) => !r.args).flatMap((r: { names: string[] }) => r.names));
+  for (const name of ['unshare', 'setns', 'mount', 'fsopen', 'keyctl', 'bpf', 'io_uring_setup', 'ptrace', 'userfaultfd', 'perf_event_open', 'clone3', 'open_by_handle_at']) {
+    assert.ok(denied.has(name), `${name} is denied`);
+  }
+  for (const name of ['clone', 'fork', 'vfork', 'execve', 'personality']) assert.ok(!denied.has(name), `${name} stays allowed`);
+  const cloneRules = profile.syscalls.filter((r: { names: string[]; args?: unknown }) => r.names.includes('clone') && r.args);
+  const flags = cloneRules.map((r: { args: Array<{ value: number; op: string }> }) => (assert.equal(r.args[0].op, 'SCMP_CMP_MASKED_EQ'), r.args[0].value));
+  assert.ok(flags.includes(0x10000000), 'clone(CLONE_NEWUSER) is denied');
+  assert.equal(flags.reduce((a: number, b: number) => a | b, 0), 0x7e020000, 'every namespace flag, and only those');
+});
+
+test('an open-files limit is pinned', () => {
+  assert.deepEqual(host.Ulimits?.find((u) => u.Name === 'nofile'), { Name: 'nofile', Soft: 1024, Hard: 1024 });
 });
 
 test('the idle keeper runs as the verifier (1001), which the agent (1000) cannot signal; work happens in /work', () => {
@@ -108,4 +131,26 @@ test('utf8Prefix never splits a character', () => {
   assert.equal(utf8Prefix(buf, 5).toString(), 'aé');
   assert.equal(utf8Prefix(buf, 2).toString(), 'a');
   assert.equal(utf8Prefix(buf, 0).length, 0);
+});
+
+test('tool output stays within its byte limit even when it is binary or cut inside a character', () => {
+  const sink = (bytes: Buffer, limit: number) => {
+    const s = new CappedSink(limit);
+    s.write(bytes);
+    return s;
+  };
+  const limit = 64;
+  // A capture cut inside a 3-byte character, and lone continuation bytes, which decode to 3-byte U+FFFD each.
+  const cases = [Buffer.concat([Buffer.alloc(limit - 1, 0x61), Buffer.from('€', 'utf8')]), Buffer.alloc(200, 0x80), randomBytes(500)];
+  for (const bytes of cases) {
+    for (const [exitCode, stderr] of [[0, Buffer.alloc(0)], [1, randomBytes(100)]] as const) {
+      const run = { exitCode, stdout: sink(bytes, limit), stderr: sink(stderr, limit), hostTimedOut: false, durationMs: 1 };
+      const { output, truncated } = composeOutput(run, limit);
+      assert.ok(Buffer.byteLength(output, 'utf8') <= limit, `${Buffer.byteLength(output, 'utf8')} bytes`);
+      assert.equal(truncated, true);
+      assert.equal(Buffer.from(output, 'utf8').toString('utf8'), output, 'valid UTF-8');
+    }
+  }
+  const small = composeOutput({ exitCode: 0, stdout: sink(Buffer.from('héllo'), limit), stderr: sink(Buffer.alloc(0), limit), hostTimedOut: false, durationMs: 1 }, limit);
+  assert.deepEqual(small, { output: 'héllo', truncated: false });
 });

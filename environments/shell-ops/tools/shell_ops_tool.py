@@ -19,6 +19,8 @@ MAX_OUTPUT = 3000
 MAX_LISTED = 300
 SHELL_SECONDS = 8.0
 GRACE_SECONDS = 0.2
+# Exit status of a command that succeeded but left processes running (the sandbox uses the same one).
+LEFT_RUNNING = 125
 # A fixed, plain environment: byte-order sorting (LC_ALL=C), no colours, home in the work directory.
 SHELL_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": ROOT, "LC_ALL": "C", "LANG": "C", "TERM": "dumb"}
 
@@ -70,6 +72,14 @@ def shell(args):
     if status is None:
         timed_out = True
         status = 124
+    # What the command left in the background (its process group) is stopped now; a call that succeeded but
+    # left any running fails, so the agent (and the record) sees that nothing outlives its call.
+    left = False
+    try:
+        os.killpg(child.pid, 0)
+        left = True
+    except OSError:
+        pass
     try:
         os.killpg(child.pid, signal.SIGKILL)
     except OSError:
@@ -83,6 +93,10 @@ def shell(args):
         status = 124
     elif status < 0:
         status = 128 - status
+    if left and not timed_out:
+        out += "\n[the command left processes running in the background; they were stopped (nothing outlives its call)]"
+        if status == 0:
+            status = LEFT_RUNNING
     # The exit status is the tool's own (tasksynth shows a failure as "error (exit N): output").
     return out, status
 
