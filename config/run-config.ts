@@ -32,6 +32,8 @@ export interface RunConfig {
     model?: string;
     temperature: number;
     maxTokens: number;
+    /** Resamples of a call identical to the previous one (see agentEpisode). */
+    resampleRepeats: number;
   };
   sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number };
   concurrency: { tasks: number; episodes: number };

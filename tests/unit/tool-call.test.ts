@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sameCall } from '../../core/same-call.js';
 import { InvalidModelOutputError } from '../../inference/engine.js';
 import { renderChatHistory, renderToolCall } from '../../inference/prompt.js';
 import { buildToolCallSchema, parseToolCall, toGrammarSchema } from '../../inference/tool-call-schema.js';
@@ -198,5 +199,16 @@ describe('renderChatHistory', () => {
     const withoutSubmit = tools.filter((t) => t.name !== 'submit');
     const history = renderChatHistory([{ role: 'tool', callId: 'x', name: 'run', content: 'ok' }], withoutSubmit);
     assert.deepEqual(history[1], { type: 'user', text: 'Result of run: ok' });
+  });
+});
+
+describe('sameCall (the repeated-call rule of an episode)', () => {
+  it('is the same tool with the same arguments, in any key order', () => {
+    const a = { name: 'query', arguments: { sql: 'SELECT 1', limit: 5, opts: { x: [1, { y: 2, z: 3 }] } } };
+    assert.equal(sameCall(a, { name: 'query', arguments: { opts: { x: [1, { z: 3, y: 2 }] }, limit: 5, sql: 'SELECT 1' } }), true);
+    assert.equal(sameCall(a, { name: 'query', arguments: { ...a.arguments, sql: 'SELECT 2' } }), false);
+    assert.equal(sameCall(a, { name: 'read', arguments: a.arguments }), false);
+    assert.equal(sameCall(a, { name: 'query', arguments: { sql: 'SELECT 1', limit: '5', opts: a.arguments.opts } }), false, '5 and "5" differ');
+    assert.equal(sameCall({ name: 'query', arguments: { x: [1, 2] } }, { name: 'query', arguments: { x: [2, 1] } }), false, 'array order counts');
   });
 });
