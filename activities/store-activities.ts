@@ -5,7 +5,9 @@ import type { AcceptanceBand } from '../calibration/acceptance.js';
 import { renderSummary } from '../cli/summary-table.js';
 import type { RunConfig } from '../config/run-config.js';
 import { exportOpenAIChat } from '../data/export/openai-chat.js';
-import type { Store } from '../data/store.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { runIdentity } from '../client/run-id.js';
+import { RunIdentityConflict, type Store } from '../data/store.js';
 import type { EnvironmentSpec, EpisodeRecord, TaskResult, TaskSpec } from '../schemas/types.js';
 import type { GateOutcome } from '../verification/gates.js';
 import { EvaluationIndex } from '../data/dedup/decontamination.js';
@@ -47,8 +49,15 @@ export function createStoreActivities(store: Store) {
         nearThreshold: input.dedup.near ? input.dedup.nearThreshold : null,
       });
     },
-    async recordRunStart(runId: string, config: RunConfig): Promise<void> {
-      store.upsertRun({ id: runId, name: config.name, config });
+    /** Records the run; an id already used for another config, model or package fails the run (not retried). */
+    async recordRunStart(runId: string, config: RunConfig, what?: { model?: string; environmentHashes: string[] }): Promise<void> {
+      const identity = what?.model ? { identity: runIdentity(config, what.model, what.environmentHashes), model: what.model } : {};
+      try {
+        store.upsertRun({ id: runId, name: config.name, config, ...identity });
+      } catch (error) {
+        if (error instanceof RunIdentityConflict) throw ApplicationFailure.nonRetryable(error.message, 'RunIdentityConflict');
+        throw error;
+      }
     },
     async recordEnvironment(env: EnvironmentSpec): Promise<void> {
       store.upsertEnvironment(env);

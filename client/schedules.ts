@@ -78,6 +78,8 @@ export interface ScheduledJob {
   environments: EnvironmentRef[];
   taskQueue: string;
   engineFingerprint: string;
+  /** The id of the store the firings write to (see Store.storeId). */
+  storeId: string;
   exportDir: string | null;
 }
 
@@ -89,7 +91,7 @@ export function scheduleAction(job: ScheduledJob, origin: ScheduleOrigin) {
     config: job.config,
     environments: job.environments,
     limits: sandboxLimitsOf(job.config.sandbox),
-    queues: { model: modelQueueName(job.taskQueue, job.engineFingerprint), store: storeQueueName(job.taskQueue) },
+    queues: { model: modelQueueName(job.taskQueue, job.engineFingerprint), store: storeQueueName(job.taskQueue, job.storeId) },
     exportDir: job.exportDir,
   };
   return {
@@ -142,6 +144,8 @@ export interface ScheduleChanges {
   exportDir?: string | null;
   /** Only the task queue of the current job (its model and store queues follow). */
   taskQueue?: string;
+  /** Only the store the current job writes to. */
+  storeId?: string;
   timing?: Timing;
   overlap?: ScheduleOverlapPolicy;
   catchupWindow?: string;
@@ -157,7 +161,10 @@ export async function updateSchedule(client: Client, name: string, changes: Sche
     if (!input) throw new UsageError(`schedule ${JSON.stringify(name)} was not made by tasksynth; change it with the temporal CLI`);
     const origin = { ...input.origin, ...changes.origin };
     const taskQueue = changes.taskQueue ?? previous.action.taskQueue;
-    const queues = changes.taskQueue === undefined ? input.queues : { model: modelQueueName(taskQueue, input.origin.model), store: storeQueueName(taskQueue) };
+    const storeId = changes.storeId ?? input.origin.storeId;
+    const queues = changes.taskQueue === undefined && changes.storeId === undefined
+      ? input.queues
+      : { model: modelQueueName(taskQueue, input.origin.model), store: storeQueueName(taskQueue, storeId) };
     const action = changes.job
       ? scheduleAction(changes.job, origin)
       : { ...previous.action, taskQueue, args: [{ ...input, origin, queues, exportDir: changes.exportDir === undefined ? input.exportDir : changes.exportDir }] };

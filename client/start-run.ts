@@ -9,15 +9,20 @@ import { runWorkflowId } from './run-id.js';
 
 export async function startSynthesisRun(
   client: Client,
-  opts: { runId: string; config: RunConfig; environments: EnvironmentRef[]; taskQueue: string; engineFingerprint: string },
+  opts: { runId: string; config: RunConfig; environments: EnvironmentRef[]; taskQueue: string; engineFingerprint: string; storeId: string },
 ): Promise<WorkflowHandle<typeof synthesisRun>> {
-  const queues = { model: modelQueueName(opts.taskQueue, opts.engineFingerprint), store: storeQueueName(opts.taskQueue) };
+  const queues = { model: modelQueueName(opts.taskQueue, opts.engineFingerprint), store: storeQueueName(opts.taskQueue, opts.storeId) };
   return client.workflow.start<typeof synthesisRun>('synthesisRun', {
     taskQueue: opts.taskQueue,
     workflowId: runWorkflowId(opts.runId),
-    args: [{ runId: opts.runId, config: opts.config, environments: opts.environments, limits: sandboxLimitsOf(opts.config.sandbox), queues }],
+    args: [{
+      runId: opts.runId, config: opts.config, environments: opts.environments, limits: sandboxLimitsOf(opts.config.sandbox), queues,
+      model: opts.engineFingerprint,
+    }],
     // A crashed command that is run again resumes the same workflow instead of starting a second one.
     workflowIdConflictPolicy: 'USE_EXISTING',
+    // A run that completed is never computed again (its id is taken); one that failed or was cancelled may be.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   });
 }
 

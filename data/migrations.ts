@@ -136,6 +136,23 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'run identity and store id',
+    sql: `
+      -- What a run id stands for (a hash of its config, model and environment packages) and the model's name:
+      -- a run id reused for another config or model is refused instead of mixing two runs in one export.
+      ALTER TABLE runs ADD COLUMN identity TEXT;
+      ALTER TABLE runs ADD COLUMN model TEXT;
+
+      -- One row per database: the store's own id names its Temporal queue, so two stores never share a queue.
+      CREATE TABLE store_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(6))));
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */

@@ -28,6 +28,21 @@ export interface RunRow {
   status: RunStatus;
   startedAt: string;
   finishedAt: string | null;
+  /** A hash of the config, model and environment packages the run id was first used for (null before it was kept). */
+  identity: string | null;
+  /** The model that answered (its engine fingerprint). */
+  model: string | null;
+}
+
+/** What a run id stands for; the store refuses the id for anything else. */
+export interface RunIdentity {
+  identity: string;
+  model: string;
+}
+
+/** A run id already used for another config, model or environment package. */
+export class RunIdentityConflict extends Error {
+  override readonly name = 'RunIdentityConflict';
 }
 
 export interface TaskRow {
@@ -89,6 +104,18 @@ interface StepDbRow {
 const EPISODE_COLUMNS = `e.id, e.run_id, e.task_id, e.policy, e.idx, e.messages_json, e.outcome_json, e.passed,
   v.errors_json`;
 
+/** Throws RunIdentityConflict when `run` was recorded for another identity than `wanted`. */
+export function checkRunIdentity(run: RunRow, wanted: { identity: string; model: string | null }): void {
+  if (!run.identity || run.identity === wanted.identity) return;
+  const what = run.model && wanted.model && run.model !== wanted.model
+    ? `model ${run.model}, not ${wanted.model}`
+    : 'another config or environment package';
+  throw new RunIdentityConflict(
+    `run id ${run.id} already names a run with ${what} (identity ${run.identity.slice(0, 12)}, this one ${wanted.identity.slice(0, 12)}); ` +
+      'a new run needs a new id: change the config\'s name or pass another --run-id',
+  );
+}
+
 export function environmentId(family: string, image: string): string {
   return `${family}+${image}`;
 }
@@ -96,10 +123,12 @@ export function environmentId(family: string, image: string): string {
 // Prepared once per connection; every method reuses them.
 function prepareStatements(db: Database.Database) {
   return {
-    upsertRun: db.prepare(`INSERT INTO runs (id, name, config_json, status, started_at)
-      VALUES (@id, @name, @config, 'running', @now)
+    upsertRun: db.prepare(`INSERT INTO runs (id, name, config_json, status, started_at, identity, model)
+      VALUES (@id, @name, @config, 'running', @now, @identity, @model)
       ON CONFLICT (id) DO UPDATE SET name = excluded.name, config_json = excluded.config_json,
-        status = 'running', finished_at = NULL`),
+        status = 'running', finished_at = NULL,
+        identity = coalesce(excluded.identity, runs.identity), model = coalesce(excluded.model, runs.model)`),
+    storeId: db.prepare("SELECT value FROM store_meta WHERE key = 'store_id'"),
     finishRun: db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?'),
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
     upsertEnvironment: db.prepare(`INSERT INTO environments (id, family, image, created_at, version, package_hash)
@@ -194,8 +223,24 @@ export class Store {
     return new Date().toISOString();
   }
 
-  upsertRun(run: { id: string; name: string; config: unknown }): void {
-    this.stmt.upsertRun.run({ id: run.id, name: run.name, config: JSON.stringify(run.config ?? null), now: this.now() });
+  /** This database's own id (made once, when it was created): it names the store's Temporal queue. */
+  get storeId(): string {
+    return (this.stmt.storeId.get() as { value: string }).value;
+  }
+
+  /**
+   * Records a run as running. A run id already recorded with another identity (config, model, packages) is
+   * refused: its episodes would mix two runs in one export.
+   */
+  upsertRun(run: { id: string; name: string; config: unknown } & Partial<RunIdentity>): void {
+    this.db.transaction(() => {
+      const known = this.getRun(run.id);
+      if (known && run.identity) checkRunIdentity(known, { identity: run.identity, model: run.model ?? null });
+      this.stmt.upsertRun.run({
+        id: run.id, name: run.name, config: JSON.stringify(run.config ?? null), now: this.now(),
+        identity: run.identity ?? null, model: run.model ?? null,
+      });
+    }).immediate();
   }
 
   finishRun(id: string, status: Exclude<RunStatus, 'running'>): void {
@@ -205,7 +250,8 @@ export class Store {
 
   getRun(id: string): RunRow | undefined {
     const row = this.stmt.getRun.get(id) as
-      | { id: string; name: string; config_json: string; status: RunStatus; started_at: string; finished_at: string | null }
+      | { id: string; name: string; config_json: string; status: RunStatus; started_at: string; finished_at: string | null;
+          identity: string | null; model: string | null }
       | undefined;
     if (!row) return undefined;
     return {
@@ -215,6 +261,8 @@ export class Store {
       status: row.status,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
+      identity: row.identity,
+      model: row.model,
     };
   }
 

@@ -6,6 +6,8 @@ export interface InferenceEngine {
   readonly name: string;
   /** One model turn: the conversation so far in, exactly one validated tool call out. */
   step(input: ModelStepInput): Promise<ModelStepResult>;
+  /** Optional preflight before any task starts (a server is reachable, accepts the key, serves the model). */
+  check?(): Promise<void>;
   /** Releases the model and any other resources; step() must not be called afterwards. */
   close(): Promise<void>;
 }

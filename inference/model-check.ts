@@ -28,6 +28,16 @@ export function checkGgufHeader(path: string): void {
   }
 }
 
+/**
+ * Everything about the engine that can be wrong is found before any task starts: the embedded model file loads,
+ * or the OpenAI-compatible server answers, accepts the key and serves the model.
+ */
+export async function checkEngine(engine: { provider: EngineProvider; modelPath: string | null }): Promise<void> {
+  if (engine.modelPath) return checkModelLoads(engine.modelPath, engine.provider);
+  const served = await engine.provider.get();
+  await served.check?.();
+}
+
 /** Loads the model once, as the worker will; a load failure (a truncated or corrupt file) is named. */
 export async function checkModelLoads(path: string, provider: EngineProvider): Promise<void> {
   checkGgufHeader(path);

@@ -123,6 +123,44 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     return { toolCall, raw, durationMs: performance.now() - started };
   }
 
+  /**
+   * Preflight before any task starts: the server answers `GET /models` (with the API key, when one is set) and
+   * lists the configured model. Servers that do not list models (404) are let through to their first step.
+   */
+  async check(): Promise<void> {
+    const url = `${this.opts.baseUrl.replace(/\/+$/, '')}/models`;
+    const headers: Record<string, string> = {};
+    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { headers, signal: AbortSignal.timeout(Math.min(this.timeoutMs, 15_000)) });
+      text = await response.text();
+    } catch (err) {
+      throw new InferenceServerError(`GET ${url} failed: ${describeFetchFailure(err, Math.min(this.timeoutMs, 15_000))}`, url, undefined, { cause: err });
+    }
+    if (response.status === 401 || response.status === 403) {
+      const key = this.opts.apiKey ? 'the API key in OPENAI_API_KEY was refused' : 'it wants an API key: set OPENAI_API_KEY';
+      throw new InferenceServerError(`GET ${url} returned HTTP ${response.status}: ${key}`, url, response.status);
+    }
+    if (response.status === 404) return;
+    if (!response.ok) throw new InferenceServerError(`GET ${url} returned HTTP ${response.status}: ${preview(text, 300)}`, url, response.status);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new InferenceServerError(`GET ${url} did not answer JSON (is ${this.opts.baseUrl} an OpenAI-compatible API, ending in /v1?): ${preview(text, 200)}`, url, response.status);
+    }
+    const listed = isPlainObject(body) && Array.isArray(body.data) ? body.data.map((m) => (isPlainObject(m) ? m.id : undefined)) : null;
+    if (listed && listed.length > 0 && !listed.includes(this.opts.model)) {
+      throw new InferenceServerError(
+        `model ${JSON.stringify(this.opts.model)} is not served by ${this.opts.baseUrl} (it lists ${listed.slice(0, 8).map((m) => JSON.stringify(m)).join(', ')})`,
+        url,
+        response.status,
+      );
+    }
+  }
+
   async close(): Promise<void> {
     // Nothing to release: every request carries its own connection and timeout.
   }

@@ -149,4 +149,6 @@ export interface TaskResult {
   accepted: boolean;
   /** Why a task was rejected (a failed gate or a pass rate out of range). */
   reason: string | null;
+  /** Set when the task was rejected because something broke (screening, gates or an episode failed), not on its merits. */
+  broken?: boolean;
 }

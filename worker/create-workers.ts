@@ -88,7 +88,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   }
   if (deps.store) {
     workers.push(
-      await Worker.create({ ...base, taskQueue: storeQueueName(deps.taskQueue), activities: createStoreActivities(deps.store) }),
+      await Worker.create({ ...base, taskQueue: storeQueueName(deps.taskQueue, deps.store.storeId), activities: createStoreActivities(deps.store) }),
     );
   }
   const shutdown = () => {

@@ -23,11 +23,14 @@ export function workerEngine(choice: EngineChoice): { provider: EngineProvider; 
   };
 }
 
+/** The key for an OpenAI-compatible server comes from the environment, never from a config file. */
+export const openAIApiKey = () => process.env.OPENAI_API_KEY || undefined;
+
 export function engineProvider(choice: EngineChoice): EngineProvider {
   let loading: Promise<InferenceEngine> | null = null;
   const load = async (): Promise<InferenceEngine> =>
     choice.engine === 'openai'
-      ? new OpenAICompatibleEngine({ baseUrl: choice.baseUrl!, model: choice.model! })
+      ? new OpenAICompatibleEngine({ baseUrl: choice.baseUrl!, model: choice.model!, apiKey: openAIApiKey() })
       : EmbeddedEngine.load(choice.path ?? resolveModelPath());
   return {
     get() {

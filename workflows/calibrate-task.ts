@@ -44,13 +44,15 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
     return full;
   };
   const reject = (reason: string) => decide({ passRate: null, episodes: 0, passed: 0, accepted: false, reason });
+  /** Rejected because something broke, not on the task's merits (a run where every task broke fails). */
+  const broke = (reason: string) => decide({ passRate: null, episodes: 0, passed: 0, accepted: false, reason, broken: true });
 
   let screening;
   try {
     const fingerprint = await fingerprintTask({ runId: input.runId, task, limits: input.limits });
     screening = await screenTask({ runId: input.runId, task, fingerprint, dedup: config.dedup, decontamination: config.decontamination });
   } catch (error) {
-    return reject(`screening failed: ${failureMessage(error)}`);
+    return broke(`screening failed: ${failureMessage(error)}`);
   }
   if (screening.verdict !== 'kept') return reject(`${screening.verdict}: ${screening.detail}`);
 
@@ -58,7 +60,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
   try {
     gates = await taskGates({ runId: input.runId, task, limits: input.limits, settings: config.gates, concurrency: config.concurrency.episodes });
   } catch (error) {
-    return reject(`gates failed: ${failureMessage(error)}`);
+    return broke(`gates failed: ${failureMessage(error)}`);
   }
   await recordGates(input.runId, task.id, gates.outcomes);
   if (gates.failure) return reject(gates.failure);
@@ -71,7 +73,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
       image: input.image,
       index,
       maxSteps: config.maxSteps,
-      model: { temperature: config.model.temperature, maxTokens: config.model.maxTokens },
+      model: { temperature: config.model.temperature, maxTokens: config.model.maxTokens, resampleRepeats: config.model.resampleRepeats },
       limits: input.limits,
       queues: input.queues,
     };
@@ -91,7 +93,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
   const runs = await mapLimit(indexes, config.concurrency.episodes, episode);
   const failed = runs.filter((r): r is { failed: string } => 'failed' in r);
   // A pass rate over fewer episodes than asked would be a different measurement: reject instead.
-  if (failed.length > 0) return reject(`${failed.length} of ${runs.length} model episodes failed; first: ${failed[0].failed}`);
+  if (failed.length > 0) return broke(`${failed.length} of ${runs.length} model episodes failed; first: ${failed[0].failed}`);
 
   const passed = runs.filter((r) => 'passed' in r && r.passed).length;
   const passRate = passed / runs.length;

@@ -2,6 +2,7 @@
 // mode, every listed tier's count in order), each calibrated with bounded concurrency. The family continues as new
 // with only its cursor when its history grows long.
 import {
+  ApplicationFailure,
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
@@ -48,6 +49,9 @@ export interface FamilyCursor {
   /** Adaptive mode only. */
   curriculum: CurriculumState | null;
   accepted: number;
+  /** Tasks rejected because something broke, and the first such reason (absent in older histories). */
+  broken?: number;
+  firstBreak?: string;
 }
 
 export interface FamilyRunResult {
@@ -97,7 +101,7 @@ export async function familyRun(input: FamilyRunInput): Promise<FamilyRunResult>
       if (isCancellation(error)) throw error;
       const result: TaskResult = {
         taskId: task.id, passRate: null, episodes: 0, passed: 0, accepted: false,
-        reason: `calibration failed: ${failureMessage(error)}`,
+        reason: `calibration failed: ${failureMessage(error)}`, broken: true,
       };
       await recordTaskResult(runId, result).catch(() => undefined);
       return result;
@@ -121,6 +125,10 @@ export async function familyRun(input: FamilyRunInput): Promise<FamilyRunResult>
     const outcomes: TaskOutcomeAtTier[] = await mapLimit(tasks, input.concurrency, async (task) => {
       const result = await calibrate(task);
       if (result.accepted) cursor.accepted++;
+      if (result.broken) {
+        cursor.broken = (cursor.broken ?? 0) + 1;
+        cursor.firstBreak ??= result.reason ?? 'unknown';
+      }
       await root.signal(taskFinishedSignal, { family: family.name, accepted: result.accepted });
       return { tier: task.tier, episodes: result.episodes, passed: result.passed };
     });
@@ -129,6 +137,11 @@ export async function familyRun(input: FamilyRunInput): Promise<FamilyRunResult>
     if (cursor.done < total && workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof familyRun>({ ...input, resume: cursor });
     }
+  }
+  // A family none of whose tasks could even be measured did not run: fail with the cause instead of reporting
+  // every task "rejected" (a dead model server, a broken package, a lost Docker host).
+  if (cursor.done > 0 && cursor.broken === cursor.done) {
+    throw ApplicationFailure.nonRetryable(`every one of its ${cursor.done} tasks broke; the first: ${cursor.firstBreak}`, 'EveryTaskBroke');
   }
   const lastTier = cursor.curriculum
     ? cursor.curriculum.tiers[cursor.curriculum.level]

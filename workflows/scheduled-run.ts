@@ -26,6 +26,8 @@ export interface ScheduleOrigin {
   exportDir: string | null;
   model: string;
   taskQueue: string;
+  /** The store the firings write to (its id names the store queue). */
+  storeId: string;
   /** The --env-dir folders the config was loaded with (absolute), so an update reloads it the same way. */
   envDirs?: string[];
 }
@@ -72,7 +74,7 @@ export async function scheduledRun(input: ScheduledRunInput): Promise<ScheduledR
     workflowId: runWorkflowId(runId),
     // A second firing at the same second (a backfill, a reset) must not merge into the first one's run.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    args: [{ runId, config, environments: input.environments, limits: input.limits, queues: input.queues }],
+    args: [{ runId, config, environments: input.environments, limits: input.limits, queues: input.queues, model: input.origin.model }],
   });
 
   const { summarizeRun, exportRun } = proxyActivities<StoreActivities>({ ...quick, startToCloseTimeout: '10 minutes', taskQueue: input.queues.store });

@@ -20,6 +20,8 @@ export interface SynthesisRunInput {
   environments: EnvironmentRef[];
   limits: SandboxLimits;
   queues: RunQueues;
+  /** The engine fingerprint of the model that answers (absent in histories recorded before it was kept). */
+  model?: string;
 }
 
 export interface SynthesisRunResult {
@@ -52,7 +54,7 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
   const concurrency = Math.max(1, Math.floor(config.concurrency.tasks / config.families.length));
   let families: SynthesisRunResult['families'];
   try {
-    await recordRunStart(runId, config);
+    await recordRunStart(runId, config, { model: input.model, environmentHashes: input.environments.map((e) => e.hash) });
     families = await Promise.all(
       config.families.map(async (family, i) => {
         try {

@@ -2,13 +2,14 @@
 // process and drives one synthesisRun workflow to its end, showing progress and a closing summary.
 import { Client } from '@temporalio/client';
 import type { CommandModule } from 'yargs';
-import { runIdFor, runWorkflowId } from '../../client/run-id.js';
+import { runIdentity, runIdFor, runWorkflowId } from '../../client/run-id.js';
+import { UsageError } from '../../core/usage-error.js';
 import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { loadConfig } from '../../config/load-config.js';
-import { checkModelLoads } from '../../inference/model-check.js';
+import { checkEngine } from '../../inference/model-check.js';
 import { statePaths } from '../../config/paths.js';
 import { exportOpenAIChat } from '../../data/export/openai-chat.js';
-import { Store } from '../../data/store.js';
+import { checkRunIdentity, Store } from '../../data/store.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { environmentRef } from '../../environments/package.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
@@ -44,11 +45,35 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const catalog = new EnvironmentCatalog(config.environments);
     const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
     const engine = workerEngine(config.model);
-    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
+    const hashes = environments.map((e) => e.hash);
+    const runId = args['run-id'] ?? runIdFor(config, engine.fingerprint, hashes);
     // The model is loaded before anything starts (the worker then reuses it): a bad file stops here, in seconds.
-    if (engine.modelPath) await checkModelLoads(engine.modelPath, engine.provider);
+    await checkEngine(engine);
 
     const store = Store.open(statePaths.database());
+    // A run id stands for one config, model and set of packages; a finished run is shown, never computed again.
+    const known = store.getRun(runId);
+    if (known) {
+      try {
+        checkRunIdentity(known, { identity: runIdentity(config, engine.fingerprint, hashes), model: engine.fingerprint });
+      } catch (error) {
+        store.close();
+        throw new UsageError((error as Error).message);
+      }
+      if (known.status === 'completed') {
+        try {
+          console.log(renderSummary(store, runId, config.acceptance, config.episodesPerTask));
+          console.log(`run ${runId} already finished (${known.finishedAt}); this is its summary. A new run needs a new id: change the config's name or pass --run-id.`);
+          if (args.export) {
+            const { lines, file } = await exportOpenAIChat(store, args.export, { runId });
+            console.log(`exported ${lines} accepted trajectories (openai-chat) to ${file}`);
+          }
+        } finally {
+          store.close();
+        }
+        return;
+      }
+    }
     const taskQueue = args['task-queue'];
     const worker = await startWorkerProcess({ taskQueue, catalog, engine, store }).catch((error: unknown) => {
       store.close();
@@ -66,7 +91,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         const plan = f.tasks !== undefined ? `${f.tasks} tasks, tiers ${f.tiers.join(',')} following the model` : `${f.tasksPerTier} tasks at each of tiers ${f.tiers.join(',')}`;
         console.error(`  ${env.name} ${env.version} (${env.hash.slice(0, 12)}): ${plan}, seed ${f.seed}`);
       }
-      const handle = await startSynthesisRun(client, { runId, config, environments, taskQueue, engineFingerprint: engine.fingerprint });
+      const handle = await startSynthesisRun(client, { runId, config, environments, taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
       // A worker that stops (or fails) before the run ends would leave the run waiting: stop waiting too.
       await Promise.race([
         watchRun(handle, (p) => view.update(p)),

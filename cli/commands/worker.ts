@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { statePaths } from '../../config/paths.js';
 import { Store } from '../../data/store.js';
-import { checkModelLoads } from '../../inference/model-check.js';
+import { checkEngine } from '../../inference/model-check.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
@@ -30,7 +30,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .option('store', {
         type: 'boolean',
         default: false,
-        describe: 'also serve the store queue (writes into this state directory; one process per task queue)',
+        describe: 'also serve this state directory\'s store (its own queue, named by the store\'s id; one process per store)',
       })
       .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable), at the same path on every host' })
       .conflicts('model', 'openai-base-url')
@@ -41,7 +41,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'] }
         : { engine: 'embedded', path: args.model },
     );
-    if (engine.modelPath) await checkModelLoads(engine.modelPath, engine.provider);
+    await checkEngine(engine);
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
     const store = args.store ? Store.open(statePaths.database()) : undefined;
     try {
@@ -50,6 +50,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       console.error(`worker on ${worker.temporal.address}: queues ${worker.workers.queues.join(', ')}`);
+      if (store) console.error(`store ${store.storeId} (${statePaths.database()})`);
       try {
         await worker.running;
       } finally {

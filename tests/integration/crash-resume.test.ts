@@ -69,7 +69,11 @@ test('a run survives a killed worker and never repeats a finished model call', {
   const environment = environmentRef(new EnvironmentCatalog().get('files'));
   const runId = runIdFor(config, engineFingerprint, [environment.hash]);
   const first = await startWorker();
-  const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint });
+  // The worker made its store; the store's id names the queue the run's writes go to.
+  const made = Store.open(join(home, 'data', 'tasksynth.db'));
+  const storeId = made.storeId;
+  made.close();
+  const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint, storeId });
 
   // Let some model episodes finish, then kill the worker without warning.
   const deadline = Date.now() + 10 * 60_000;

@@ -12,6 +12,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { recentFirings } from '../../client/schedules.js';
 import { projectRoot } from '../../config/paths.js';
+import { resolveModelPath } from '../../inference/model-path.js';
 import { runWorkflowId } from '../../core/ids.js';
 import { Store } from '../../data/store.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
@@ -43,7 +44,7 @@ after(async () => {
 function cli(...args: string[]) {
   const out = spawnSync(process.execPath, [join(projectRoot(), 'dist', 'cli', 'main.js'), 'schedule', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' },
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TASKSYNTH_HOME: join(dir, 'home'), TASKSYNTH_MODEL: resolveModelPath() },
     timeout: 120_000,
   });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
@@ -79,8 +80,9 @@ test('a schedule is created, triggered, runs one synthesis firing, is described,
   const taskQueue = `schedule-e2e-${process.pid}`;
 
   const created = cli('create', 'nightly', '--config', config, '--cron', '0 3 * * *', '--jitter', '5m', '--overlap', 'skip', '--catchup-window', '1h',
-    '--export-dir', exportDir, '--task-queue', taskQueue);
+    '--export-dir', exportDir, '--task-queue', taskQueue, '--store-id', store.storeId);
   assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, new RegExp(`with store ${store.storeId} `), 'the firings write to the store named');
   assert.match(created.stdout, /schedule nightly created: cron "0 3 \* \* \*"/);
   assert.match(created.stdout, /next firing: \d{4}-\d\d-\d\dT03:0\d:\d\dZ/, 'the next nightly firing is at 03:00 UTC (plus jitter)');
   const again = cli('create', 'nightly', '--config', config, '--every', '6h', '--task-queue', taskQueue);

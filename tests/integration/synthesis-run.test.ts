@@ -2,6 +2,8 @@
 // the Docker engine with the sandbox base image, and the SmolLM2 model through node-llama-cpp.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,6 +22,8 @@ import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { schemaId, validateWith } from '../../schemas/registry.js';
 import { createWorkers } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
+import { checkEngine } from '../../inference/model-check.js';
+import { failureMessage } from '../../workflows/failure-message.js';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { workflowBundleOption } from '../../worker/workflow-bundle.js';
 import type { RunProgress } from '../../workflows/messages.js';
@@ -65,7 +69,7 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   let episodeHistory;
   const episodeWorkflowId = `episode/${runId}/files/t0/s3/0/model/0`;
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint });
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
     const result = await watchRun(handle, (p) => seen.push(p), 500);
     history = await handle.fetchHistory();
     episodeHistory = await env.client.workflow.getHandle(episodeWorkflowId).fetchHistory();
@@ -149,7 +153,7 @@ test('tasks already in the store, or planted in an evaluation file, are dropped 
   const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
   const running = workers.run();
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint });
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
     const result = await watchRun(handle, () => undefined, 500);
     assert.equal(result.progress.tasksDone, 2);
     assert.equal(result.progress.tasksAccepted, 0);
@@ -199,7 +203,7 @@ test('a run over a user\'s package (config `environments:`) rejects every gameab
   const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
   const running = workers.run();
   try {
-    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint });
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
     const result = await watchRun(handle, () => undefined, 500);
     assert.equal(result.progress.tasksRejected, 5);
     assert.equal(result.progress.modelEpisodesDone, 0, 'no model episode runs for a gameable task');
@@ -220,4 +224,44 @@ test('a run over a user\'s package (config `environments:`) rejects every gameab
   }
   const left = await docker.listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
   assert.equal(left.length, 0, 'every gate sandbox was removed');
+});
+
+test('a run whose every task broke for one cause (a model server that fails every call) ends failed with that cause', { timeout: 10 * 60_000 }, async () => {
+  // Test double: an OpenAI-compatible server that lists its model (so the preflight passes) and answers every
+  // chat completion with HTTP 500, as a server whose backend died after start-up does.
+  const server = createServer((req, res) => {
+    res.writeHead(req.url === '/v1/models' ? 200 : 500, { 'content-type': 'application/json' });
+    res.end(req.url === '/v1/models' ? JSON.stringify({ data: [{ id: 'dead' }] }) : '{"error":"backend gone"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const config = validateConfig(
+    { name: 'broken-model', family: 'files', seed: 8, tiers: [0], tasksPerTier: 2, episodesPerTask: 1, maxSteps: 2,
+      model: { engine: 'openai', baseUrl, model: 'dead' }, concurrency: { tasks: 2, episodes: 1 } },
+    'broken model test config',
+  );
+  const engine = workerEngine(config.model);
+  await checkEngine(engine);
+  const catalog = new EnvironmentCatalog();
+  const environment = environmentRef(catalog.get('files'));
+  const runId = runIdFor(config, engine.fingerprint, [environment.hash]);
+  const taskQueue = `broken-${process.pid}`;
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
+  const running = workers.run();
+  try {
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
+    await assert.rejects(watchRun(handle, () => undefined, 500), (error: Error) => {
+      const cause = failureMessage(error);
+      assert.match(cause, /every family failed: files: every one of its 2 tasks broke; the first: .*HTTP 500/, cause);
+      return true;
+    });
+    assert.equal(store.getRun(runId)?.status, 'failed');
+    assert.ok(store.listTasks(runId).every((t) => t.status === 'rejected' && /model episodes failed/.test(t.reason ?? '')));
+  } finally {
+    workers.shutdown();
+    await running;
+    server.close();
+  }
+  const left = await docker.listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
+  assert.equal(left.length, 0, 'every sandbox was removed');
 });

@@ -203,4 +203,32 @@ describe('OpenAICompatibleEngine', () => {
     const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', timeoutMs: 200 });
     await assert.rejects(engine.step(input), new RegExp(`^InferenceServerError: POST ${double.baseUrl}/chat/completions failed: timed out after 200 ms$`));
   });
+
+  it('checks the server before any task: it answers, accepts the key and serves the model', async () => {
+    let status = 200;
+    const double = await startServerDouble((req, res) => {
+      if (req.url !== '/v1/models') return json(res, 500, { error: 'unexpected' });
+      if (status !== 200) return json(res, status, { error: { message: 'no' } });
+      json(res, 200, { object: 'list', data: [{ id: 'smol', object: 'model' }, { id: 'big', object: 'model' }] });
+    });
+    doubles.push(double);
+    await new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', apiKey: 'k-123' }).check();
+    assert.equal(double.requests.at(-1)?.headers.authorization, 'Bearer k-123', 'the key from the environment is sent');
+    await assert.rejects(
+      new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'tiny' }).check(),
+      /model "tiny" is not served by .* \(it lists "smol", "big"\)/,
+    );
+    status = 401;
+    await assert.rejects(new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' }).check(), /HTTP 401: it wants an API key: set OPENAI_API_KEY/);
+    await assert.rejects(
+      new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', apiKey: 'bad' }).check(),
+      /HTTP 401: the API key in OPENAI_API_KEY was refused/,
+    );
+    status = 404; // a server without a model list is let through to its first step
+    await new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' }).check();
+    const gone = await startServerDouble(() => undefined);
+    await gone.close();
+    await assert.rejects(new OpenAICompatibleEngine({ baseUrl: gone.baseUrl, model: 'smol' }).check(), /GET .*\/models failed: connection refused/);
+  });
 });
+

@@ -58,13 +58,13 @@ test('overlap names map to Temporal policies, and anything else is named as wron
 });
 
 test('the action starts a scheduledRun on the job\'s queue with the run\'s model and store queues', () => {
-  const origin = { configFile: '/etc/nightly.yaml', every: null, cron: '0 3 * * *', jitter: '5m', exportDir: '/data/exports', model: 'embedded-m.gguf', taskQueue: 'farm' };
-  const action = scheduleAction({ name: 'nightly', config, environments: [], taskQueue: 'farm', engineFingerprint: 'embedded-m.gguf', exportDir: '/data/exports' }, origin);
+  const origin = { configFile: '/etc/nightly.yaml', every: null, cron: '0 3 * * *', jitter: '5m', exportDir: '/data/exports', model: 'embedded-m.gguf', taskQueue: 'farm', storeId: 'a1b2c3d4e5f6' };
+  const action = scheduleAction({ name: 'nightly', config, environments: [], taskQueue: 'farm', engineFingerprint: 'embedded-m.gguf', storeId: 'a1b2c3d4e5f6', exportDir: '/data/exports' }, origin);
   assert.equal(action.workflowType, 'scheduledRun');
   assert.equal(action.workflowId, 'schedule/nightly');
   assert.equal(action.taskQueue, 'farm');
   const [input] = action.args;
-  assert.deepEqual(input.queues, { model: 'farm/model/embedded-m.gguf', store: 'farm/store' });
+  assert.deepEqual(input.queues, { model: 'farm/model/embedded-m.gguf', store: 'farm/store/a1b2c3d4e5f6' });
   assert.equal(input.exportDir, '/data/exports');
   assert.equal(input.schedule, 'nightly');
   assert.deepEqual(input.origin, origin, 'the timetable as given travels with the action (a schedule\'s memo cannot be updated)');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrations } from '../../data/migrations.js';
-import { Store } from '../../data/store.js';
+import { RunIdentityConflict, Store } from '../../data/store.js';
 import type { EpisodeRecord, Policy, TaskSpec } from '../../schemas/types.js';
 import { SAMPLE_ENVIRONMENT, sampleTask } from '../helpers/sample-task.js';
 
@@ -204,5 +204,42 @@ describe('Store', () => {
     } finally {
       store.close();
     }
+  });
+
+  test('a run id keeps the identity it was first recorded with; another config or model under it is refused', () => {
+    const store = Store.open(path);
+    try {
+      store.upsertRun({ id: 'r4', name: 'fourth', config: { a: 1 }, identity: 'aaaa1111', model: 'embedded-m-111' });
+      store.finishRun('r4', 'failed');
+      // The same identity may run again (a failed run restarted).
+      store.upsertRun({ id: 'r4', name: 'fourth', config: { a: 1 }, identity: 'aaaa1111', model: 'embedded-m-111' });
+      assert.equal(store.getRun('r4')?.status, 'running');
+      assert.throws(
+        () => store.upsertRun({ id: 'r4', name: 'fourth', config: { a: 1 }, identity: 'bbbb2222', model: 'embedded-other-222' }),
+        (e: Error) => e instanceof RunIdentityConflict && /run id r4 already names a run with model embedded-m-111, not embedded-other-222/.test(e.message),
+      );
+      assert.throws(
+        () => store.upsertRun({ id: 'r4', name: 'fourth', config: { a: 2 }, identity: 'cccc3333', model: 'embedded-m-111' }),
+        /another config or environment package.*--run-id/,
+      );
+      const kept = store.getRun('r4');
+      assert.equal(kept?.identity, 'aaaa1111', 'a refused upsert changes nothing');
+      assert.deepEqual(kept?.config, { a: 1 });
+    } finally {
+      store.close();
+    }
+  });
+
+  test('every database has its own store id, kept across openings (it names the store queue)', () => {
+    const first = Store.open(path);
+    const id = first.storeId;
+    first.close();
+    const again = Store.open(path);
+    assert.equal(again.storeId, id);
+    again.close();
+    const other = Store.open(join(dir, 'other.db'));
+    assert.notEqual(other.storeId, id);
+    assert.match(id, /^[0-9a-f]{12}$/);
+    other.close();
   });
 });

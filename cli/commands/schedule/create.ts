@@ -53,7 +53,7 @@ export const scheduleCreateCommand: CommandModule<object, CreateArgs> = {
       console.log(`  config ${origin.configFile}: ${job.config.families.map((f) => f.name).join(', ')}`);
       console.log(`  next firing: ${next ? formatTime(next) : 'none'}; runs are named ${args.name}-<fire time>`);
       if (job.exportDir) console.log(`  each firing exports to ${job.exportDir}/<run id>.openai-chat.jsonl`);
-      console.log(`  a worker must serve task queue ${job.taskQueue} with the store and model ${job.engineFingerprint}: tasksynth worker --store`);
+      console.log(`  a worker must serve task queue ${job.taskQueue} with store ${job.storeId} and model ${job.engineFingerprint}: tasksynth worker --store`);
     });
   },
 };

@@ -20,7 +20,7 @@ export const scheduleDescribeCommand: CommandModule<object, { name: string; next
         `state: ${d.state.paused ? 'paused' : 'active'}${d.state.note ? ` (note: ${d.state.note})` : ''}`,
       ];
       if (origin) {
-        lines.push(`config: ${origin.configFile}`, `model: ${origin.model}; task queue ${origin.taskQueue}`, `export: ${origin.exportDir ?? 'none'}`);
+        lines.push(`config: ${origin.configFile}`, `model: ${origin.model}; task queue ${origin.taskQueue}; store ${origin.storeId ?? '?'}`, `export: ${origin.exportDir ?? 'none'}`);
       }
       lines.push(
         `firings: ${d.info.numActionsTaken} taken, ${d.info.numActionsSkippedOverlap} skipped (overlap), ${d.info.numActionsMissedCatchupWindow} missed (catch-up window)`,

@@ -7,6 +7,8 @@ import type { Argv } from 'yargs';
 import { checkScheduleName, type ScheduleOrigin, type ScheduledJob } from '../../../client/schedules.js';
 import { UsageError } from '../../../core/usage-error.js';
 import { loadConfig } from '../../../config/load-config.js';
+import { statePaths } from '../../../config/paths.js';
+import { Store } from '../../../data/store.js';
 import { EnvironmentCatalog } from '../../../environments/catalog.js';
 import { environmentRef } from '../../../environments/package.js';
 import { DEFAULT_TASK_QUEUE } from '../../../worker/create-workers.js';
@@ -34,6 +36,21 @@ export interface JobArgs {
   'task-queue': string;
   'export-dir'?: string;
   'env-dir'?: string[];
+  'store-id'?: string;
+}
+
+/** The store a schedule's firings write to: the one named, or this machine's (the default state directory). */
+export function storeIdFor(named: string | undefined): string {
+  if (named !== undefined) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(named)) throw new UsageError(`--store-id ${JSON.stringify(named)}: a store id is letters, digits, '.', '_' or '-' (\`tasksynth worker --store\` prints it)`);
+    return named;
+  }
+  const store = Store.open(statePaths.database());
+  try {
+    return store.storeId;
+  } finally {
+    store.close();
+  }
 }
 
 /** The job a config file describes, checked whole before anything reaches Temporal. */
@@ -44,15 +61,17 @@ export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; origi
   const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
   const engine = workerEngine(config.model);
   const exportDir = args['export-dir'] === undefined ? null : resolve(args['export-dir']);
-  const job: ScheduledJob = { name, config, environments, taskQueue: args['task-queue'], engineFingerprint: engine.fingerprint, exportDir };
+  const storeId = storeIdFor(args['store-id']);
+  const job: ScheduledJob = { name, config, environments, taskQueue: args['task-queue'], engineFingerprint: engine.fingerprint, storeId, exportDir };
   const envDirs = (args['env-dir'] ?? []).map((d) => resolve(d));
-  return { job, origin: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'], envDirs } };
+  return { job, origin: { configFile: resolve(args.config), exportDir, model: engine.fingerprint, taskQueue: args['task-queue'], storeId, envDirs } };
 }
 
 export const jobOptions = {
   'task-queue': { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'the task queue the firing runs on (a worker must poll it)' },
   'export-dir': { type: 'string', describe: 'write each firing\'s accepted trajectories to DIR/RUN.openai-chat.jsonl (on the store worker\'s host)' },
   'env-dir': { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable)' },
+  'store-id': { type: 'string', describe: 'the store the firings write to (default: this machine\'s; `tasksynth worker --store` prints its id)' },
 } as const;
 
 export const timingOptions = {

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { originOf, overlapPolicy, scheduleSpec, updateSchedule, type ScheduleChanges, type Timing } from '../../../client/schedules.js';
 import { UsageError } from '../../../core/usage-error.js';
 import { resolve } from 'node:path';
-import { jobOptions, loadJob, nameArgument, timingOptions, withScheduleClient } from './schedule-client.js';
+import { jobOptions, loadJob, nameArgument, storeIdFor, timingOptions, withScheduleClient } from './schedule-client.js';
 
 interface UpdateArgs {
   name: string;
@@ -17,6 +17,7 @@ interface UpdateArgs {
   'task-queue'?: string;
   'export-dir'?: string;
   'env-dir'?: string[];
+  'store-id'?: string;
 }
 
 export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
@@ -28,8 +29,8 @@ export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
       .options(timingOptions)
       .options({ ...jobOptions, 'task-queue': { ...jobOptions['task-queue'], default: undefined } }) as never,
   handler: async (args) => {
-    const named = ['config', 'every', 'cron', 'jitter', 'overlap', 'catchup-window', 'task-queue', 'export-dir'].filter((k) => args[k as keyof UpdateArgs] !== undefined);
-    if (named.length === 0) throw new UsageError('nothing to change: name at least one of --config, --every, --cron, --jitter, --overlap, --catchup-window, --export-dir');
+    const named = ['config', 'every', 'cron', 'jitter', 'overlap', 'catchup-window', 'task-queue', 'export-dir', 'store-id'].filter((k) => args[k as keyof UpdateArgs] !== undefined);
+    if (named.length === 0) throw new UsageError('nothing to change: name at least one of --config, --every, --cron, --jitter, --overlap, --catchup-window, --task-queue, --export-dir, --store-id');
     const overlap = args.overlap === undefined ? undefined : overlapPolicy(args.overlap);
     await withScheduleClient(async (client) => {
       const origin = originOf(await client.schedule.getHandle(args.name).describe());
@@ -42,6 +43,7 @@ export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
           'export-dir': exportDir ?? undefined,
           // The folders it was made with, unless new ones are named.
           'env-dir': args['env-dir'] ?? origin?.envDirs,
+          'store-id': args['store-id'] ?? origin?.storeId,
         });
         changes.job = loaded.job;
         Object.assign(changes.origin!, loaded.origin);
@@ -51,6 +53,10 @@ export const scheduleUpdateCommand: CommandModule<object, UpdateArgs> = {
         if (args['task-queue'] !== undefined) {
           changes.taskQueue = args['task-queue'];
           changes.origin!.taskQueue = args['task-queue'];
+        }
+        if (args['store-id'] !== undefined) {
+          changes.storeId = storeIdFor(args['store-id']);
+          changes.origin!.storeId = changes.storeId;
         }
         if (args['export-dir'] !== undefined) {
           changes.exportDir = resolve(args['export-dir']);
