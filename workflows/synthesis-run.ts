@@ -1,7 +1,7 @@
 // One synthesis run: every family of the config at once, each in its own workflow (family-run.ts) with its share
 // of the run's task concurrency. A family that fails (its image cannot be built, its generator is broken) is
 // reported and the others go on; the run fails only when every family did.
-import { CancellationScope, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { StoreActivities } from '../activities/store-activities.js';
 import { plannedTasks, type RunConfig } from '../config/run-config.js';
 import { familyWorkflowId } from '../core/ids.js';
@@ -77,7 +77,8 @@ export async function synthesisRun(input: SynthesisRunInput): Promise<SynthesisR
   const failed = families.filter((f): f is { family: string; error: string } => 'error' in f);
   if (failed.length === families.length) {
     await recordRunEnd(runId, 'failed');
-    throw new Error(`every family failed: ${failed.map((f) => `${f.family}: ${f.error}`).join('; ')}`);
+    // An ApplicationFailure fails the run; a plain Error would only fail the workflow task, retried for ever.
+    throw ApplicationFailure.nonRetryable(`every family failed: ${failed.map((f) => `${f.family}: ${f.error}`).join('; ')}`, 'EveryFamilyFailed');
   }
   await recordRunEnd(runId, 'completed');
   return { runId, families, progress };
