@@ -18,9 +18,32 @@ export interface SandboxUpInput {
   image: string;
   labels: Record<string, string>;
   limits: SandboxLimits;
+  /** Why this sandbox replaces an earlier one of the episode (kept in the history), when it does. */
+  replaces?: string;
 }
 
 const nonRetryable = (message: string) => ApplicationFailure.nonRetryable(message, 'SandboxError');
+
+/** The failure type an episode moves to a fresh sandbox on (see agentEpisode): the container is gone or stopped. */
+export const SANDBOX_GONE = 'SandboxGone';
+
+/**
+ * Runs `fn` on a container; when it fails and the container is no longer running (removed, or stopped by a Docker
+ * daemon restart), the failure says so and is not retried: no retry can bring the agent's state back. Any other
+ * failure (a daemon that does not answer yet) is retried as usual.
+ */
+async function onContainer<T>(docker: Docker, containerId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const state = await docker.getContainer(containerId).inspect().then(
+      (info) => (info.State.Running ? 'running' : `stopped (${info.State.Status})`),
+      (e: unknown) => ((e as { statusCode?: number }).statusCode === 404 ? 'removed' : null),
+    );
+    if (state === null || state === 'running') throw error;
+    throw ApplicationFailure.nonRetryable(`sandbox ${containerId.slice(0, 12)} is ${state}: ${(error as Error).message}`, SANDBOX_GONE);
+  }
+}
 
 export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog) {
   const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
@@ -53,7 +76,7 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
 
     /** Runs one tool call inside the container; a failing tool is a result the agent sees, not an error. */
     async toolStep(containerId: string, task: TaskSpec, call: ToolCall, limits: SandboxLimits): Promise<ToolResult> {
-      return runToolCall(manager(limits), packageOf(task.environment), containerId, task, call);
+      return onContainer(docker, containerId, () => runToolCall(manager(limits), packageOf(task.environment), containerId, task, call));
     },
 
     /**
@@ -61,7 +84,7 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
      * here fails the episode (what the agent left made it fail; the reference gate has shown the probe works).
      */
     async probeState(containerId: string, task: TaskSpec, limits: SandboxLimits): Promise<ProbeReading> {
-      return probeTaskState(manager(limits), packageOf(task.environment), containerId, task);
+      return onContainer(docker, containerId, () => probeTaskState(manager(limits), packageOf(task.environment), containerId, task));
     },
 
     async sandboxDown(containerId: string): Promise<void> {

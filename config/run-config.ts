@@ -35,7 +35,7 @@ export interface RunConfig {
     /** Resamples of a call identical to the previous one (see agentEpisode). */
     resampleRepeats: number;
   };
-  sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number };
+  sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number; hostWaitSeconds: number };
   concurrency: { tasks: number; episodes: number };
   gates: GateSettings;
   dedup: { exact: boolean; near: boolean; nearThreshold: number };
@@ -53,4 +53,5 @@ export const sandboxLimitsOf = (cfg: RunConfig['sandbox']): SandboxLimits => ({
   cpus: cfg.cpus,
   timeoutMs: cfg.timeoutSeconds * 1000,
   outputLimitBytes: cfg.outputLimitBytes,
+  hostWaitMs: cfg.hostWaitSeconds * 1000,
 });

@@ -10,6 +10,11 @@ export interface SandboxLimits {
   timeoutMs: number;
   /** Most bytes of output one exec returns. */
   outputLimitBytes: number;
+  /**
+   * How long an episode's sandbox call waits for its host to take it before the host counts as lost (absent in
+   * histories recorded before it existed: SANDBOX_SCHEDULE_TO_START then).
+   */
+  hostWaitMs?: number;
 }
 
 export const DEFAULT_LIMITS: SandboxLimits = {

@@ -16,8 +16,6 @@ import { createStoreActivities } from '../activities/store-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
-import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
-import { SandboxManager } from '../sandboxes/sandbox.js';
 import type { EngineProvider } from './engine-provider.js';
 import { hostQueueName, modelQueueName, storeQueueName } from './queue-names.js';
 import { workflowBundleOption } from './workflow-bundle.js';
@@ -37,6 +35,8 @@ export interface WorkerDeps {
   store?: Store;
   /** Sandboxes in flight on this host at once. */
   maxSandboxActivities?: number;
+  /** The Docker host's name in its queue (default: this machine's host name). */
+  hostName?: string;
 }
 
 export interface WorkerGroup {
@@ -46,16 +46,9 @@ export interface WorkerGroup {
   shutdown(): void;
 }
 
-/**
- * Sandboxes older than this are leftovers of a worker that died for good. A worker that restarts sooner finds its
- * episodes' containers still there and resumes them.
- */
-const STALE_SANDBOX_MS = 60 * 60_000;
-
 export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
-  await new SandboxManager(deps.docker, DEFAULT_LIMITS).reap(STALE_SANDBOX_MS);
   const base = { connection: deps.connection, namespace: deps.namespace };
-  const hostQueue = hostQueueName(deps.taskQueue);
+  const hostQueue = hostQueueName(deps.taskQueue, deps.hostName);
   const workers = [
     await Worker.create({
       ...base,

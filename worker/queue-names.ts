@@ -48,7 +48,8 @@ export function modelFileHash(path: string): string {
   return hex;
 }
 
-export const hostQueueName = (taskQueue: string) => `${taskQueue}/docker/${hostname()}`;
+/** A Docker host's own queue; the host is this machine unless named (several workers in one test stand for hosts). */
+export const hostQueueName = (taskQueue: string, host = hostname()) => `${taskQueue}/docker/${host}`;
 export const modelQueueName = (taskQueue: string, fingerprint: string) => `${taskQueue}/model/${fingerprint}`;
 /** Keyed by the store's own id: two stores polling one queue would split a run's writes between two databases. */
 export const storeQueueName = (taskQueue: string, storeId: string) => `${taskQueue}/store/${storeId}`;

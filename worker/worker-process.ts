@@ -8,7 +8,12 @@ import { connectDocker, pingDocker } from '../sandboxes/docker-client.js';
 import { createWorkers, type WorkerGroup } from './create-workers.js';
 import type { workerEngine } from './engine-provider.js';
 import { installRuntimeLogging } from './runtime-logging.js';
-import { connectWorker, ensureTemporal, type TemporalTarget } from './temporal-server.js';
+import { Client } from '@temporalio/client';
+import { sweepSandboxes, workflowOverIn } from './sandbox-sweep.js';
+import { connectClient, connectWorker, ensureTemporal, type TemporalTarget } from './temporal-server.js';
+
+/** How often the sweep of leftover sandboxes runs while the worker does (and once when it starts). */
+const SWEEP_EVERY_MS = 10 * 60_000;
 
 export interface WorkerProcess {
   temporal: TemporalTarget;
@@ -38,11 +43,24 @@ export async function startWorkerProcess(opts: {
     throw error;
   });
   const running = workers.run();
+  // Leftover sandboxes of episodes that are over (a worker that died, a cancel during start) go; live ones stay.
+  const clientConnection = await connectClient(temporal);
+  const isOver = workflowOverIn(new Client({ connection: clientConnection, namespace: temporal.namespace }));
+  const sweep = () =>
+    sweepSandboxes(docker, isOver).then(
+      (r) => r.removed.length > 0 && console.error(`swept ${r.removed.length} leftover sandbox(es): ${r.removed.join(', ')}`),
+      (error: unknown) => console.error(`sandbox sweep skipped: ${(error as Error).message}`),
+    );
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), SWEEP_EVERY_MS);
+  sweeper.unref();
   return {
     temporal,
     workers,
     running,
     async close() {
+      clearInterval(sweeper);
+      await clientConnection.close();
       workers.shutdown();
       await running.catch(() => undefined);
       await opts.engine.provider.close();

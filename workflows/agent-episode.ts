@@ -1,9 +1,8 @@
 // One episode: sandbox up -> [model step -> tool step]* -> probe -> verify -> store -> sandbox down.
-// Each model call and each tool call is its own activity, so a crash resumes at the next step.
+// Each model call and each tool call is its own activity, so a crash resumes at the next step; a lost sandbox
+// host or container moves the episode (see episode-sandbox.ts).
 import { CancellationScope, getExternalWorkflowHandle, patched, proxyActivities } from '@temporalio/workflow';
-import type { HostQueueActivities } from '../activities/host-queue-activities.js';
 import type { ModelActivities } from '../activities/model-activities.js';
-import type { SandboxActivities } from '../activities/sandbox-activities.js';
 import type { StoreActivities } from '../activities/store-activities.js';
 import type { TaskActivities } from '../activities/task-activities.js';
 import type { RunConfig } from '../config/run-config.js';
@@ -18,7 +17,8 @@ import {
   type ToolCall,
   type Verdict,
 } from '../schemas/types.js';
-import { modelCall, probeCall, quick, sandboxCall } from './activity-options.js';
+import { modelCall, quick } from './activity-options.js';
+import { EpisodeRestart, EpisodeSandbox } from './episode-sandbox.js';
 import { episodeId } from '../core/ids.js';
 import { sameCall } from '../core/same-call.js';
 import { seedFor } from '../core/seed.js';
@@ -47,7 +47,6 @@ export interface EpisodeSummary {
 
 const SYSTEM_PROMPT = 'You are an agent working in a Linux sandbox. You act only by calling tools, one call per turn.';
 
-const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
 const { verifyOutcome } = proxyActivities<TaskActivities>(quick);
 
 
@@ -55,14 +54,36 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   const { task } = input;
   const policy = 'model' as const;
   const id = episodeId(task.id, input.index);
-  const hostQueue = await sandboxQueue();
-  const sandbox = proxyActivities<SandboxActivities>({ ...sandboxCall(input.limits.timeoutMs), taskQueue: hostQueue });
-  const { probeState } = proxyActivities<SandboxActivities>({ ...probeCall(input.limits.timeoutMs), taskQueue: hostQueue });
   const { modelStep } = proxyActivities<ModelActivities>({ ...modelCall, taskQueue: input.queues.model });
   const { recordEpisode } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
 
   const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: task.id, [LABEL_EPISODE]: id };
-  const containerId = await sandbox.sandboxUp({ id, task, image: input.image, labels, limits: input.limits });
+  const sandbox = await EpisodeSandbox.open({ id, task, image: input.image, labels, limits: input.limits });
+  try {
+    // Starts over only when a lost sandbox could not be rebuilt exactly (see EpisodeSandbox); rare, and bounded
+    // by the sandbox's own limit on moves.
+    for (;;) {
+      try {
+        return await runEpisode(input, id, policy, sandbox, modelStep, recordEpisode);
+      } catch (error) {
+        if (!(error instanceof EpisodeRestart)) throw error;
+      }
+    }
+  } finally {
+    // Runs even when the episode is cancelled, so a cancelled run leaves no container behind.
+    await CancellationScope.nonCancellable(() => sandbox.close());
+  }
+}
+
+async function runEpisode(
+  input: AgentEpisodeInput,
+  id: string,
+  policy: 'model',
+  sandbox: EpisodeSandbox,
+  modelStep: ModelActivities['modelStep'],
+  recordEpisode: StoreActivities['recordEpisode'],
+): Promise<EpisodeSummary> {
+  const { task } = input;
   const messages: ChatMessage[] = [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: task.prompt },
@@ -70,53 +91,48 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   const steps: StepRecord[] = [];
   let submitted: Record<string, unknown> | null = null;
   let stopReason: string | null = null;
-  try {
-    for (let index = 0; index < input.maxSteps && submitted === null && stopReason === null; index++) {
-      const next = await nextCall(input, messages, index, id, modelStep);
-      if ('stop' in next) {
-        stopReason = next.stop;
-        break;
-      }
-      const callId = `call_${index}`;
-      messages.push({ role: 'assistant', toolCall: next.call, callId });
-      if (next.call.name === SUBMIT_TOOL) {
-        submitted = next.call.arguments;
-        steps.push({ index, toolCall: next.call, result: null, raw: next.raw });
-        break;
-      }
-      const result = await sandbox.toolStep(containerId, task, next.call, input.limits);
-      steps.push({ index, toolCall: next.call, result, raw: next.raw });
-      const content = result.exitCode === 0 ? result.output : `error (exit ${result.exitCode}): ${result.output}`;
-      messages.push({ role: 'tool', callId, name: next.call.name, content: content.trim() || '(no output)' });
+  for (let index = 0; index < input.maxSteps && submitted === null && stopReason === null; index++) {
+    const next = await nextCall(input, messages, index, id, modelStep);
+    if ('stop' in next) {
+      stopReason = next.stop;
+      break;
     }
-
-    // A probe that cannot read what the agent left fails this episode only; the reference gate showed it works.
-    const reading = await probeState(containerId, task, input.limits);
-    const outcome: Outcome = { submitted, state: reading.ok ? reading.state : null };
-    const verdict: Verdict = reading.ok
-      ? await verifyOutcome(task.outcomeSchema, outcome)
-      : { passed: false, errors: [reading.error] };
-    if (stopReason) verdict.errors.unshift(`episode stopped: ${stopReason}`);
-    const record: EpisodeRecord = {
-      id,
-      runId: input.runId,
-      taskId: task.id,
-      policy,
-      index: input.index,
-      messages,
-      steps,
-      outcome,
-      verdict,
-    };
-    await recordEpisode(record);
-    await getExternalWorkflowHandle(input.rootWorkflowId)
-      .signal(episodeFinishedSignal, { policy, passed: verdict.passed })
-      .catch(() => undefined); // progress only: a root that is gone must not fail the episode
-    return { id, passed: verdict.passed, steps: steps.length, errors: verdict.errors };
-  } finally {
-    // Runs even when the episode is cancelled, so a cancelled run leaves no container behind.
-    await CancellationScope.nonCancellable(() => sandbox.sandboxDown(containerId));
+    const callId = `call_${index}`;
+    messages.push({ role: 'assistant', toolCall: next.call, callId });
+    if (next.call.name === SUBMIT_TOOL) {
+      submitted = next.call.arguments;
+      steps.push({ index, toolCall: next.call, result: null, raw: next.raw });
+      break;
+    }
+    const result = await sandbox.tool(next.call, steps);
+    steps.push({ index, toolCall: next.call, result, raw: next.raw });
+    const content = result.exitCode === 0 ? result.output : `error (exit ${result.exitCode}): ${result.output}`;
+    messages.push({ role: 'tool', callId, name: next.call.name, content: content.trim() || '(no output)' });
   }
+
+  // A probe that cannot read what the agent left fails this episode only; the reference gate showed it works.
+  const reading = await sandbox.probe(steps);
+  const outcome: Outcome = { submitted, state: reading.ok ? reading.state : null };
+  const verdict: Verdict = reading.ok
+    ? await verifyOutcome(task.outcomeSchema, outcome)
+    : { passed: false, errors: [reading.error] };
+  if (stopReason) verdict.errors.unshift(`episode stopped: ${stopReason}`);
+  const record: EpisodeRecord = {
+    id,
+    runId: input.runId,
+    taskId: task.id,
+    policy,
+    index: input.index,
+    messages,
+    steps,
+    outcome,
+    verdict,
+  };
+  await recordEpisode(record);
+  await getExternalWorkflowHandle(input.rootWorkflowId)
+    .signal(episodeFinishedSignal, { policy, passed: verdict.passed })
+    .catch(() => undefined); // progress only: a root that is gone must not fail the episode
+  return { id, passed: verdict.passed, steps: steps.length, errors: verdict.errors };
 }
 
 type NextCall = { call: ToolCall; raw: string | null } | { stop: string };

@@ -1,0 +1,54 @@
+// The sweep of leftover sandboxes on this Docker host: containers whose episode (or task) is over are removed,
+// and only those. It asks Temporal, not the clock, whether an episode is over, so it never removes a live
+// sandbox of another worker on the same host, however old; a container no workflow names (task generation, the
+// `envs` commands) counts as left over once it is older than any activity that could still hold it.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type Docker from 'dockerode';
+import { episodeWorkflowId, taskWorkflowId } from '../core/ids.js';
+import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, LABEL_TASK } from '../sandboxes/profile.js';
+import { SandboxManager } from '../sandboxes/sandbox.js';
+
+/** Longer than any activity that holds a container outside an episode (a task's gates: one hour). */
+export const ORPHAN_AFTER_MS = 2 * 60 * 60_000;
+
+/** Whether a workflow has ended (or is unknown to Temporal, e.g. past retention); errors propagate. */
+export type WorkflowOver = (workflowId: string) => Promise<boolean>;
+
+export function workflowOverIn(client: Client): WorkflowOver {
+  return async (workflowId) => {
+    try {
+      const { status } = await client.workflow.getHandle(workflowId).describe();
+      return status.name !== 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return true;
+      throw error;
+    }
+  };
+}
+
+export interface SweepReport {
+  removed: string[];
+  kept: number;
+}
+
+export async function sweepSandboxes(docker: Docker, isOver: WorkflowOver, orphanAfterMs = ORPHAN_AFTER_MS): Promise<SweepReport> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+  const manager = new SandboxManager(docker, DEFAULT_LIMITS);
+  const report: SweepReport = { removed: [], kept: 0 };
+  const old = (created: number) => created * 1000 < Date.now() - orphanAfterMs;
+  for (const c of found) {
+    const labels = c.Labels ?? {};
+    let over: boolean;
+    if (labels[LABEL_EPISODE]) over = await isOver(episodeWorkflowId(labels[LABEL_EPISODE]));
+    // A task's gate rollouts: over with the task, or held by no activity attempt that could still be alive.
+    else if (labels[LABEL_TASK]) over = (await isOver(taskWorkflowId(labels[LABEL_TASK]))) || old(c.Created);
+    else over = old(c.Created);
+    if (over) {
+      await manager.remove(c.Id);
+      report.removed.push(c.Names?.[0]?.replace(/^\//, '') ?? c.Id);
+    } else {
+      report.kept++;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,142 @@
+// An episode's sandbox as the workflow sees it: pinned to the Docker host that holds the container, and moved when
+// that host or container is lost. Every sandbox call waits at most SANDBOX_SCHEDULE_TO_START for its host to take
+// it (sandbox.hostWaitSeconds); a host that does not (its worker is gone) or a container that is gone (removed, or stopped by a Docker
+// daemon restart) moves the episode to a live host: a fresh sandbox, the recorded tool calls replayed into it (no
+// model call is repeated), each replayed result compared with the recorded one. When one differs, the episode
+// must start over (EpisodeRestart) and the new sandbox's input says why, so the history does too.
+import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { HostQueueActivities } from '../activities/host-queue-activities.js';
+import type { SandboxActivities, SandboxUpInput } from '../activities/sandbox-activities.js';
+import type { StepRecord, ToolCall, ToolResult } from '../schemas/types.js';
+import type { ProbeReading } from '../environments/task-sandbox.js';
+import { probeCall, quick, sandboxCall } from './activity-options.js';
+
+/** How long a sandbox call may wait for its host's worker before the host counts as lost (config: sandbox.hostWaitSeconds). */
+export const SANDBOX_SCHEDULE_TO_START = '2 minutes';
+/** Moves per episode before it gives up (a failure that follows it everywhere is not a lost host). */
+const MAX_MOVES = 4;
+/** Same as activities/sandbox-activities.ts SANDBOX_GONE (a workflow must not import activity code). */
+const SANDBOX_GONE = 'SandboxGone';
+
+const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
+
+/** The episode must start over in a fresh sandbox: replaying its calls did not reproduce what the model saw. */
+export class EpisodeRestart extends Error {
+  override readonly name = 'EpisodeRestart';
+}
+
+/** A sandbox call failed because its host or container is gone (not because of what the agent did). */
+export function isSandboxLost(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure)) return false;
+  const cause = error.cause;
+  if (cause instanceof TimeoutFailure) return cause.timeoutType === 'SCHEDULE_TO_START';
+  return cause instanceof ApplicationFailure && cause.type === SANDBOX_GONE;
+}
+
+/** Replayed results must match exactly what the model was shown. */
+const sameResult = (a: ToolResult, b: ToolResult) => a.exitCode === b.exitCode && a.output === b.output && a.truncated === b.truncated;
+
+export class EpisodeSandbox {
+  private host = '';
+  private containerId = '';
+  private moves = 0;
+
+  private constructor(private readonly up: Omit<SandboxUpInput, 'replaces'>) {}
+
+  /** Places the sandbox on whichever host's worker answers first. */
+  static async open(up: Omit<SandboxUpInput, 'replaces'>): Promise<EpisodeSandbox> {
+    const box = new EpisodeSandbox(up);
+    await box.place(null);
+    return box;
+  }
+
+  private activities() {
+    const { timeoutMs } = this.up.limits;
+    const bound = { taskQueue: this.host, scheduleToStartTimeout: this.up.limits.hostWaitMs ?? SANDBOX_SCHEDULE_TO_START };
+    // Proxies have no own keys to spread: name each activity.
+    const { sandboxUp, toolStep, sandboxDown } = proxyActivities<SandboxActivities>({ ...sandboxCall(timeoutMs), ...bound });
+    const { probeState } = proxyActivities<SandboxActivities>({ ...probeCall(timeoutMs), ...bound });
+    return { sandboxUp, toolStep, sandboxDown, probeState };
+  }
+
+  /**
+   * A fresh sandbox (a container of the same name on the same host is replaced): on a host that answers, or on the
+   * current one (a restart after a replay, whose host just worked).
+   */
+  private async place(replaces: string | null, sameHost = false): Promise<void> {
+    if (!sameHost) this.host = await sandboxQueue();
+    this.containerId = await this.activities().sandboxUp({ ...this.up, ...(replaces ? { replaces } : {}) });
+  }
+
+  /**
+   * Runs one sandbox call; if the host or container is lost, moves the episode and replays `steps` (its tool calls
+   * so far) into the new sandbox before trying the call again there.
+   */
+  private async onSandbox<T>(steps: StepRecord[], call: (a: ReturnType<EpisodeSandbox['activities']>, containerId: string) => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call(this.activities(), this.containerId);
+      } catch (error) {
+        if (!isSandboxLost(error)) throw error;
+        // A host that answered but lost the container (a daemon restart stops it) gets it removed; a host that
+        // does not answer is not waited for.
+        if ((error as ActivityFailure).cause instanceof ApplicationFailure) await this.close();
+        await this.move(steps, (error as ActivityFailure).cause?.message ?? 'sandbox lost');
+      }
+    }
+  }
+
+  private async move(steps: StepRecord[], why: string): Promise<void> {
+    if (++this.moves > MAX_MOVES) {
+      throw ApplicationFailure.nonRetryable(`the episode's sandbox was lost ${MAX_MOVES} times; the last: ${why}`, 'SandboxLost');
+    }
+    await this.placeOrMove(steps, `moved after the sandbox was lost (${why}); replaying ${steps.filter((s) => s.result).length} recorded tool calls`);
+  }
+
+  private async placeOrMove(steps: StepRecord[], replaces: string): Promise<void> {
+    try {
+      await this.place(replaces);
+    } catch (error) {
+      if (!isSandboxLost(error)) throw error;
+      return this.move(steps, `while starting a new one: ${(error as ActivityFailure).cause?.message}`);
+    }
+    for (const step of steps) {
+      if (!step.result) continue; // submit: nothing ran in the sandbox
+      let again: ToolResult;
+      try {
+        again = await this.activities().toolStep(this.containerId, this.up.task, step.toolCall, this.up.limits);
+      } catch (error) {
+        if (!isSandboxLost(error)) throw error;
+        return this.move(steps, `while replaying: ${(error as ActivityFailure).cause?.message}`);
+      }
+      if (!sameResult(again, step.result)) {
+        const why = `replayed call ${step.index} (${step.toolCall.name}) gave another result than recorded ` +
+          `(exit ${step.result.exitCode} -> ${again.exitCode}); the episode starts over`;
+        await this.place(why, true);
+        throw new EpisodeRestart(why);
+      }
+    }
+  }
+
+  /** One tool call; `steps` are the episode's calls so far, replayed if the sandbox must move first. */
+  tool(call: ToolCall, steps: StepRecord[]): Promise<ToolResult> {
+    return this.onSandbox(steps, (a, id) => a.toolStep(id, this.up.task, call, this.up.limits));
+  }
+
+  /** Reads the final state (after the same move-and-replay, if the sandbox is lost). */
+  probe(steps: StepRecord[]): Promise<ProbeReading> {
+    return this.onSandbox(steps, (a, id) => a.probeState(id, this.up.task, this.up.limits));
+  }
+
+  /**
+   * Removes the sandbox. A host that does not take the call in time is not waited for: its worker is gone, and the
+   * start-up sweep there removes the container once this episode is over.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.activities().sandboxDown(this.containerId);
+    } catch (error) {
+      if (!isSandboxLost(error)) throw error;
+    }
+  }
+}
