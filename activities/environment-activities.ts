@@ -34,7 +34,8 @@ export interface TaskGatesResult {
 const nonRetryable = (error: unknown) =>
   ApplicationFailure.nonRetryable(error instanceof Error ? error.message : String(error), 'SandboxError');
 
-export function createEnvironmentActivities(docker: Docker, catalog: EnvironmentCatalog) {
+/** `owner`: labels naming the Temporal service whose workflows own the containers made here (see LABEL_TEMPORAL). */
+export function createEnvironmentActivities(docker: Docker, catalog: EnvironmentCatalog, owner: Record<string, string> = {}) {
   /** The package's image layer on this host, built on the base image when missing (cached by content hash). */
   const environmentImage = async (ref: EnvironmentRef): Promise<string> => {
     const base = await requireBaseImage(docker).catch((error: unknown) => {
@@ -57,7 +58,7 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       const image = await environmentImage(ref);
       const pkg = catalog.resolve(ref);
       const sandboxes = new SandboxManager(docker, DEFAULT_LIMITS);
-      const id = await sandboxes.create(image, { [LABEL_RUN]: request.scope });
+      const id = await sandboxes.create(image, { ...owner, [LABEL_RUN]: request.scope });
       try {
         return await generateTasks(sandboxes, id, pkg, request);
       } catch (error) {
@@ -76,7 +77,7 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       const image = await environmentImage(input.task.environment);
       const pkg = catalog.resolve(input.task.environment);
       const sandboxes = new SandboxManager(docker, input.limits);
-      const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
+      const labels = { ...owner, [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
       try {
         return await taskFingerprint(sandboxes, pkg, image, input.task, labels);
       } catch (error) {
@@ -96,7 +97,7 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       const beat = setInterval(() => heartbeat({ building: true }), 5_000);
       const image = await environmentImage(input.task.environment).finally(() => clearInterval(beat));
       const pkg = catalog.resolve(input.task.environment);
-      const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
+      const labels = { ...owner, [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
       try {
         const report = await runGates(new SandboxManager(docker, input.limits), pkg, image, input.task, input.settings, {
           concurrency: input.concurrency,

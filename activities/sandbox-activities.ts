@@ -45,7 +45,8 @@ async function onContainer<T>(docker: Docker, containerId: string, fn: () => Pro
   }
 }
 
-export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog) {
+/** `owner`: labels naming the Temporal service whose workflows own the containers made here (see LABEL_TEMPORAL). */
+export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog, owner: Record<string, string> = {}) {
   const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
   const packageOf = (ref: EnvironmentRef) => {
     try {
@@ -67,7 +68,7 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
         throw nonRetryable(`this worker builds ${pkg.name} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`);
       }
       try {
-        return await startTaskSandbox(manager(input.limits), pkg, image, input.task, input.labels, sandboxName(input.id));
+        return await startTaskSandbox(manager(input.limits), pkg, image, input.task, { ...input.labels, ...owner }, sandboxName(input.id));
       } catch (error) {
         if (error instanceof SandboxError) throw nonRetryable(error.message);
         throw error;

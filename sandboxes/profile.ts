@@ -34,6 +34,11 @@ export const LABEL_RUN = 'tasksynth.run';
 export const LABEL_TASK = 'tasksynth.task';
 export const LABEL_EPISODE = 'tasksynth.episode';
 export const LABEL_FAMILY = 'tasksynth.family';
+/**
+ * The Temporal service and namespace whose workflows own a container: the sweep asks only that service whether a
+ * container's episode is over, and leaves containers of any other service on the same Docker host alone.
+ */
+export const LABEL_TEMPORAL = 'tasksynth.temporal';
 
 /** The agent: every tool call runs as this uid, and only /work is writable to it. */
 export const SANDBOX_UID = 1000;

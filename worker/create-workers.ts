@@ -17,6 +17,7 @@ import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import type { EngineProvider } from './engine-provider.js';
+import { LABEL_TEMPORAL } from '../sandboxes/profile.js';
 import { hostQueueName, modelQueueName, storeQueueName } from './queue-names.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 
@@ -37,6 +38,11 @@ export interface WorkerDeps {
   maxSandboxActivities?: number;
   /** The Docker host's name in its queue (default: this machine's host name). */
   hostName?: string;
+  /**
+   * Names the Temporal service and namespace these workers serve (e.g. "127.0.0.1:7233/default"): containers are
+   * labelled with it, so the sweep asks only that service about them. Without it they carry no such label.
+   */
+  temporalService?: string;
 }
 
 export interface WorkerGroup {
@@ -49,6 +55,7 @@ export interface WorkerGroup {
 export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   const base = { connection: deps.connection, namespace: deps.namespace };
   const hostQueue = hostQueueName(deps.taskQueue, deps.hostName);
+  const owner: Record<string, string> = deps.temporalService ? { [LABEL_TEMPORAL]: deps.temporalService } : {};
   const workers = [
     await Worker.create({
       ...base,
@@ -57,13 +64,13 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
       activities: {
         ...createTaskActivities(),
         ...createHostQueueActivities(hostQueue),
-        ...createEnvironmentActivities(deps.docker, deps.catalog),
+        ...createEnvironmentActivities(deps.docker, deps.catalog, owner),
       },
     }),
     await Worker.create({
       ...base,
       taskQueue: hostQueue,
-      activities: createSandboxActivities(deps.docker, deps.catalog),
+      activities: createSandboxActivities(deps.docker, deps.catalog, owner),
       maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? 8,
     }),
   ];

@@ -1,11 +1,11 @@
 // The sweep of leftover sandboxes on this Docker host: containers whose episode (or task) is over are removed,
-// and only those. It asks Temporal, not the clock, whether an episode is over, so it never removes a live
+// and only those, among the containers of this worker's Temporal service. It asks Temporal, not the clock, whether an episode is over, so it never removes a live
 // sandbox of another worker on the same host, however old; a container no workflow names (task generation, the
 // `envs` commands) counts as left over once it is older than any activity that could still hold it.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Docker from 'dockerode';
 import { episodeWorkflowId, taskWorkflowId } from '../core/ids.js';
-import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, LABEL_TASK } from '../sandboxes/profile.js';
+import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, LABEL_TASK, LABEL_TEMPORAL } from '../sandboxes/profile.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 
 /** Longer than any activity that holds a container outside an episode (a task's gates: one hour). */
@@ -31,8 +31,12 @@ export interface SweepReport {
   kept: number;
 }
 
-export async function sweepSandboxes(docker: Docker, isOver: WorkflowOver, orphanAfterMs = ORPHAN_AFTER_MS): Promise<SweepReport> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+/**
+ * Sweeps the containers `service`'s workflows own (LABEL_TEMPORAL): removed when their episode or task is over,
+ * or, for those no workflow names, when older than `orphanAfterMs`. Containers of other services are not looked at.
+ */
+export async function sweepSandboxes(docker: Docker, service: string, isOver: WorkflowOver, orphanAfterMs = ORPHAN_AFTER_MS): Promise<SweepReport> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_TEMPORAL}=${service}`] } });
   const manager = new SandboxManager(docker, DEFAULT_LIMITS);
   const report: SweepReport = { removed: [], kept: 0 };
   const old = (created: number) => created * 1000 < Date.now() - orphanAfterMs;

@@ -36,8 +36,10 @@ export async function startWorkerProcess(opts: {
   installRuntimeLogging();
   const temporal = await ensureTemporal((line) => console.error(line));
   const connection = await connectWorker(temporal);
+  const temporalService = `${temporal.address}/${temporal.namespace}`;
   const workers = await createWorkers({
     connection, namespace: temporal.namespace, taskQueue: opts.taskQueue, docker, catalog: opts.catalog, engine: opts.engine, store: opts.store,
+    temporalService,
   }).catch(async (error: unknown) => {
     await connection.close();
     throw error;
@@ -47,7 +49,7 @@ export async function startWorkerProcess(opts: {
   const clientConnection = await connectClient(temporal);
   const isOver = workflowOverIn(new Client({ connection: clientConnection, namespace: temporal.namespace }));
   const sweep = () =>
-    sweepSandboxes(docker, isOver).then(
+    sweepSandboxes(docker, temporalService, isOver).then(
       (r) => r.removed.length > 0 && console.error(`swept ${r.removed.length} leftover sandbox(es): ${r.removed.join(', ')}`),
       (error: unknown) => console.error(`sandbox sweep skipped: ${(error as Error).message}`),
     );
