@@ -6,7 +6,7 @@ import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
 import { probeTaskState, runToolCall, startTaskSandbox, type ProbeReading } from '../environments/task-sandbox.js';
 import { MissingBaseImageError, requireBaseImage } from '../sandboxes/base-image.js';
-import { DEFAULT_LIMITS, type SandboxLimits } from '../sandboxes/profile.js';
+import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, type SandboxLimits } from '../sandboxes/profile.js';
 import { SandboxError, SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 import type { EnvironmentRef, TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
 
@@ -45,8 +45,27 @@ async function onContainer<T>(docker: Docker, containerId: string, fn: () => Pro
   }
 }
 
-/** `owner`: labels naming the Temporal service whose workflows own the containers made here (see LABEL_TEMPORAL). */
-export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog, owner: Record<string, string> = {}) {
+/** The failure type of a sandbox start refused because the host has its cap of live sandboxes (the episode waits). */
+export const HOST_FULL = 'HostFull';
+
+export interface SandboxActivityOptions {
+  /** Labels naming the Temporal service whose workflows own the containers made here (see LABEL_TEMPORAL). */
+  owner?: Record<string, string>;
+  /**
+   * Live episode sandboxes this Docker host holds at most for the owner's Temporal service (counted on the daemon,
+   * so across the host's workers of that service).
+   */
+  maxLiveSandboxes?: number;
+}
+
+export const DEFAULT_MAX_LIVE_SANDBOXES = 16;
+
+export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog, opts: SandboxActivityOptions = {}) {
+  const owner = opts.owner ?? {};
+  const cap = opts.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES;
+  // Starts in flight in this process, counted with the daemon's live containers so two starts cannot both take
+  // the last slot (workers in separate processes on one host may overshoot by their starts in flight).
+  let starting = 0;
   const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
   const packageOf = (ref: EnvironmentRef) => {
     try {
@@ -67,11 +86,20 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
       if (image !== input.image) {
         throw nonRetryable(`this worker builds ${pkg.name} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`);
       }
+      const ownedBy = Object.entries(owner).map(([k, v]) => `${k}=${v}`);
+      const live = await docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`, LABEL_EPISODE, ...ownedBy], status: ['running'] } });
+      const mine = live.some((c) => c.Names?.includes(`/${sandboxName(input.id)}`)); // a retried start replaces its own
+      if (!mine && live.length + starting >= cap) {
+        throw ApplicationFailure.nonRetryable(`this host holds ${live.length} live sandboxes (its cap is ${cap}); the episode waits for a slot`, HOST_FULL);
+      }
+      starting++;
       try {
         return await startTaskSandbox(manager(input.limits), pkg, image, input.task, { ...input.labels, ...owner }, sandboxName(input.id));
       } catch (error) {
         if (error instanceof SandboxError) throw nonRetryable(error.message);
         throw error;
+      } finally {
+        starting--;
       }
     },
 
@@ -90,6 +118,11 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
 
     async sandboxDown(containerId: string): Promise<void> {
       await manager().remove(containerId);
+    },
+
+    /** Removes an episode's sandbox by the name its start gives it: for a start that was cancelled or failed midway. */
+    async sandboxDiscard(id: string): Promise<void> {
+      await manager().remove(sandboxName(id));
     },
   };
 }

@@ -36,6 +36,8 @@ export interface WorkerDeps {
   store?: Store;
   /** Sandboxes in flight on this host at once. */
   maxSandboxActivities?: number;
+  /** Live episode sandboxes this Docker host holds at most; episodes wait for a slot (default 16). */
+  maxLiveSandboxes?: number;
   /** The Docker host's name in its queue (default: this machine's host name). */
   hostName?: string;
   /**
@@ -70,7 +72,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
     await Worker.create({
       ...base,
       taskQueue: hostQueue,
-      activities: createSandboxActivities(deps.docker, deps.catalog, owner),
+      activities: createSandboxActivities(deps.docker, deps.catalog, { owner, maxLiveSandboxes: deps.maxLiveSandboxes }),
       maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? 8,
     }),
   ];

@@ -29,6 +29,8 @@ export async function startWorkerProcess(opts: {
   catalog: EnvironmentCatalog;
   engine: ReturnType<typeof workerEngine>;
   store?: Store;
+  /** Live episode sandboxes this Docker host holds at most (see createWorkers). */
+  maxLiveSandboxes?: number;
 }): Promise<WorkerProcess> {
   const docker = connectDocker();
   await pingDocker(docker);
@@ -39,7 +41,7 @@ export async function startWorkerProcess(opts: {
   const temporalService = `${temporal.address}/${temporal.namespace}`;
   const workers = await createWorkers({
     connection, namespace: temporal.namespace, taskQueue: opts.taskQueue, docker, catalog: opts.catalog, engine: opts.engine, store: opts.store,
-    temporalService,
+    temporalService, maxLiveSandboxes: opts.maxLiveSandboxes,
   }).catch(async (error: unknown) => {
     await connection.close();
     throw error;

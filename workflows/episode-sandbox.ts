@@ -4,7 +4,7 @@
 // daemon restart) moves the episode to a live host: a fresh sandbox, the recorded tool calls replayed into it (no
 // model call is repeated), each replayed result compared with the recorded one. When one differs, the episode
 // must start over (EpisodeRestart) and the new sandbox's input says why, so the history does too.
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, sleep, TimeoutFailure } from '@temporalio/workflow';
 import type { HostQueueActivities } from '../activities/host-queue-activities.js';
 import type { SandboxActivities, SandboxUpInput } from '../activities/sandbox-activities.js';
 import type { StepRecord, ToolCall, ToolResult } from '../schemas/types.js';
@@ -15,8 +15,11 @@ import { probeCall, quick, sandboxCall } from './activity-options.js';
 export const SANDBOX_SCHEDULE_TO_START = '2 minutes';
 /** Moves per episode before it gives up (a failure that follows it everywhere is not a lost host). */
 const MAX_MOVES = 4;
-/** Same as activities/sandbox-activities.ts SANDBOX_GONE (a workflow must not import activity code). */
+/** Same as activities/sandbox-activities.ts SANDBOX_GONE and HOST_FULL (a workflow must not import activity code). */
 const SANDBOX_GONE = 'SandboxGone';
+const HOST_FULL = 'HostFull';
+/** How long an episode waits before asking again for a slot on a full host. */
+const HOST_FULL_WAIT = '5 seconds';
 
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
 
@@ -43,10 +46,22 @@ export class EpisodeSandbox {
 
   private constructor(private readonly up: Omit<SandboxUpInput, 'replaces'>) {}
 
-  /** Places the sandbox on whichever host's worker answers first. */
+  /**
+   * Places the sandbox on whichever host's worker answers first. A start that is cancelled or fails midway leaves
+   * nothing: the start is waited for, then its container is removed by name.
+   */
   static async open(up: Omit<SandboxUpInput, 'replaces'>): Promise<EpisodeSandbox> {
     const box = new EpisodeSandbox(up);
-    await box.place(null);
+    try {
+      await box.place(null);
+    } catch (error) {
+      if (box.host) {
+        await CancellationScope.nonCancellable(() => box.activities().sandboxDiscard(up.id)).catch((e: unknown) => {
+          if (!isSandboxLost(e)) throw e;
+        });
+      }
+      throw error;
+    }
     return box;
   }
 
@@ -54,9 +69,13 @@ export class EpisodeSandbox {
     const { timeoutMs } = this.up.limits;
     const bound = { taskQueue: this.host, scheduleToStartTimeout: this.up.limits.hostWaitMs ?? SANDBOX_SCHEDULE_TO_START };
     // Proxies have no own keys to spread: name each activity.
-    const { sandboxUp, toolStep, sandboxDown } = proxyActivities<SandboxActivities>({ ...sandboxCall(timeoutMs), ...bound });
+    const { toolStep, sandboxDown, sandboxDiscard } = proxyActivities<SandboxActivities>({ ...sandboxCall(timeoutMs), ...bound });
     const { probeState } = proxyActivities<SandboxActivities>({ ...probeCall(timeoutMs), ...bound });
-    return { sandboxUp, toolStep, sandboxDown, probeState };
+    // A cancelled start is waited for, so the container it makes exists before it is discarded.
+    const { sandboxUp } = proxyActivities<SandboxActivities>({
+      ...sandboxCall(timeoutMs), ...bound, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+    return { sandboxUp, toolStep, sandboxDown, sandboxDiscard, probeState };
   }
 
   /**
@@ -64,8 +83,19 @@ export class EpisodeSandbox {
    * current one (a restart after a replay, whose host just worked).
    */
   private async place(replaces: string | null, sameHost = false): Promise<void> {
-    if (!sameHost) this.host = await sandboxQueue();
-    this.containerId = await this.activities().sandboxUp({ ...this.up, ...(replaces ? { replaces } : {}) });
+    for (;;) {
+      if (!sameHost) this.host = await sandboxQueue();
+      try {
+        this.containerId = await this.activities().sandboxUp({ ...this.up, ...(replaces ? { replaces } : {}) });
+        return;
+      } catch (error) {
+        const full = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === HOST_FULL;
+        if (!full) throw error;
+        // The host holds its cap of live sandboxes: wait for a slot (a durable timer), here or on another host.
+        await sleep(HOST_FULL_WAIT);
+        sameHost = false;
+      }
+    }
   }
 
   /**

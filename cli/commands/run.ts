@@ -15,6 +15,7 @@ import { environmentRef } from '../../environments/package.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
 import { connectClient } from '../../worker/temporal-server.js';
+import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
 import { startWorkerProcess } from '../../worker/worker-process.js';
 import { checkOutputFile } from '../output-file.js';
 import { createProgressView } from '../progress-view.js';
@@ -26,6 +27,7 @@ interface RunArgs {
   'task-queue': string;
   export?: string;
   'env-dir'?: string[];
+  'max-sandboxes': number;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -37,6 +39,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('run-id', { type: 'string', describe: 'override the run id (default: name + hash of config and model)' })
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE, describe: 'Temporal task queue' })
       .option('export', { type: 'string', describe: 'when the run ends, export its accepted trajectories (openai-chat JSONL) here' })
+      .option('max-sandboxes', { type: 'number', default: DEFAULT_MAX_LIVE_SANDBOXES, describe: 'live sandboxes this Docker host holds at most; episodes wait for a slot' })
+      .check((a) => (Number.isInteger(a['max-sandboxes']) && (a['max-sandboxes'] as number) >= 1) || `--max-sandboxes ${a['max-sandboxes']}: give a whole number, at least 1`)
       .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable); joins the config\'s `environments`' }) as never,
   handler: async (args) => {
     // Everything that can be wrong with the input is checked before anything starts or is written.
@@ -75,7 +79,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     }
     const taskQueue = args['task-queue'];
-    const worker = await startWorkerProcess({ taskQueue, catalog, engine, store }).catch((error: unknown) => {
+    const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], taskQueue, catalog, engine, store }).catch((error: unknown) => {
       store.close();
       throw error;
     });

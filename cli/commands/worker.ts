@@ -7,6 +7,7 @@ import { checkEngine } from '../../inference/model-check.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
+import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
 import { startWorkerProcess } from '../../worker/worker-process.js';
 
 interface WorkerArgs {
@@ -16,6 +17,7 @@ interface WorkerArgs {
   'openai-model'?: string;
   store: boolean;
   'env-dir'?: string[];
+  'max-sandboxes': number;
 }
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
@@ -32,6 +34,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         default: false,
         describe: 'also serve this state directory\'s store (its own queue, named by the store\'s id; one process per store)',
       })
+      .option('max-sandboxes', { type: 'number', default: DEFAULT_MAX_LIVE_SANDBOXES, describe: 'live sandboxes this Docker host holds at most; episodes wait for a slot' })
+      .check((a) => (Number.isInteger(a['max-sandboxes']) && (a['max-sandboxes'] as number) >= 1) || `--max-sandboxes ${a['max-sandboxes']}: give a whole number, at least 1`)
       .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable), at the same path on every host' })
       .conflicts('model', 'openai-base-url')
       .check((a) => !a['openai-base-url'] || Boolean(a['openai-model']) || '--openai-base-url needs --openai-model') as never,
@@ -45,7 +49,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
     const store = args.store ? Store.open(statePaths.database()) : undefined;
     try {
-      const worker = await startWorkerProcess({ taskQueue: args['task-queue'], catalog, engine, store });
+      const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], taskQueue: args['task-queue'], catalog, engine, store });
       const stop = () => worker.workers.shutdown();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -56,6 +56,7 @@ export function storeIdFor(named: string | undefined): string {
 /** The job a config file describes, checked whole before anything reaches Temporal. */
 export function loadJob(name: string, args: JobArgs): { job: ScheduledJob; origin: Omit<ScheduleOrigin, 'every' | 'cron' | 'jitter'> } {
   checkScheduleName(name);
+  if (args['store-id'] !== undefined) storeIdFor(args['store-id']); // its form is checked before anything is loaded
   const config = loadConfig(args.config, args['env-dir'] ?? []);
   const catalog = new EnvironmentCatalog(config.environments);
   const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));

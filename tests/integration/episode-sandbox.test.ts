@@ -1,8 +1,9 @@
-// An episode whose sandbox is lost goes on elsewhere, with the real Temporal dev server and the real Docker engine:
-// a container removed under a running episode (as a Docker daemon restart leaves it), a replay that no longer
-// reproduces what the model saw, and a Docker host whose worker is gone. The model is a scripted double (it plays
-// the task's reference calls, slowly), since what is under test is the sandbox's move, and the double makes every
-// episode's calls known in advance: each must pass, and the history must show no model call made twice.
+// An episode's sandbox through what can go wrong around it, with the real Temporal dev server and the real Docker
+// engine: a container removed under a running episode (as a Docker daemon restart leaves it), a replay that no
+// longer reproduces what the model saw, a Docker host whose worker is gone, a cancel while the sandbox starts, and a
+// host at its cap of live sandboxes. The model is a scripted double (it plays the task's reference calls, slowly),
+// since what is under test is the sandbox, and the double makes every episode's calls known in advance: each must
+// pass, and the history must show no model call made twice.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -226,4 +227,63 @@ test('a Docker host whose worker is gone: the episode moves to a live host; the 
     await Promise.all(running);
     await second.close();
   }
+});
+
+test('an episode cancelled while its sandbox starts leaves no container', { timeout: 5 * 60_000 }, async () => {
+  const { task, image } = await prepare(new EnvironmentCatalog().get('files'), 24);
+  scripts.set(task.prompt, task.reference);
+  const taskQueue = `loss-d-${process.pid}`;
+  const group = await workers(taskQueue, 'host-a');
+  const running = group.run();
+  try {
+    const handle = await startEpisode(taskQueue, task, image);
+    // Cancel as soon as the start is scheduled: it is then running or about to, and its container about to exist.
+    for (let i = 0; i < 600 && scheduled(await handle.fetchHistory(), 'sandboxUp').length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await handle.cancel();
+    await assert.rejects(handle.result());
+    const h = await handle.fetchHistory();
+    assert.equal(scheduled(h, 'modelStep').length, 0, 'cancelled before any step');
+    // The start is waited for; its container is then discarded by name (a start that ended cancelled) or removed
+    // as the episode's sandbox (a start that finished first).
+    assert.equal(scheduled(h, 'sandboxDiscard').length + scheduled(h, 'sandboxDown').length, 1, 'the started sandbox was removed once');
+  } finally {
+    group.shutdown();
+    await running;
+  }
+  assert.equal((await containersOf(task)).length, 0, 'no container left behind');
+});
+
+test('a host at its cap of live sandboxes makes the next episode wait for a slot', { timeout: 5 * 60_000 }, async () => {
+  const catalog = new EnvironmentCatalog();
+  const tasks = [await prepare(catalog.get('files'), 25), await prepare(catalog.get('files'), 26)];
+  for (const { task } of tasks) scripts.set(task.prompt, task.reference);
+  const taskQueue = `loss-e-${process.pid}`;
+  const group = await createWorkers({
+    connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, hostName: 'host-a', temporalService: SERVICE,
+    catalog, maxLiveSandboxes: 1,
+    engine: { provider: { get: async () => new ScriptedModel(), close: async () => undefined }, fingerprint: MODEL, concurrency: 2 },
+  });
+  const running = group.run();
+  let most = 0;
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      const live = await docker.listContainers({ filters: { label: [`${LABEL_TEMPORAL}=${SERVICE}`, LABEL_EPISODE], status: ['running'] } });
+      most = Math.max(most, live.length);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    const handles = await Promise.all(tasks.map(({ task, image }) => startEpisode(taskQueue, task, image)));
+    const results = await Promise.all(handles.map((h) => h.result()));
+    assert.deepEqual(results.map((r) => r.passed), [true, true]);
+    const waited = await Promise.all(handles.map(async (h) => (await h.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes) ?? false));
+    assert.ok(waited.includes(true), 'one episode waited on a timer for a slot');
+  } finally {
+    watching = false;
+    await watch;
+    group.shutdown();
+    await running;
+  }
+  assert.equal(most, 1, 'never more than the cap of live sandboxes');
 });
