@@ -1,7 +1,7 @@
 // Environment work that needs a Docker host but no particular one: building a package's image layer, generating
 // tasks (the generator runs in a container) and a task's gates (self-contained: sandboxes up to down).
 // Any worker with Docker serves them, so they spread over every host.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { generateTasks, GeneratorError, type GenerateRequest } from '../environments/generate.js';
@@ -28,6 +28,19 @@ export interface TaskGatesResult {
   outcomes: GateOutcome[];
   /** Why the task is rejected, or null when every gate held. */
   failure: string | null;
+}
+
+/** Which activity made a container, so a retry finds what an earlier attempt of the same activity left. */
+const LABEL_WORK = 'tasksynth.work';
+
+/**
+ * Labels for the containers of one activity; on a retry, what its earlier attempts left (a worker killed mid-way,
+ * a Docker daemon restart) is removed first. Attempts of one activity never overlap, so none of those is in use.
+ */
+async function workLabels(docker: Docker, labels: Record<string, string>, work: string): Promise<Record<string, string>> {
+  const mine = { ...labels, [LABEL_WORK]: work };
+  if (activityInfo().attempt > 1) await new SandboxManager(docker, DEFAULT_LIMITS).reap(0, mine);
+  return mine;
 }
 
 /** A broken package or a refusal that retrying cannot fix. */
@@ -58,7 +71,8 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       const image = await environmentImage(ref);
       const pkg = catalog.resolve(ref);
       const sandboxes = new SandboxManager(docker, DEFAULT_LIMITS);
-      const id = await sandboxes.create(image, { ...owner, [LABEL_RUN]: request.scope });
+      const labels = await workLabels(docker, { ...owner, [LABEL_RUN]: request.scope }, `generate/${request.seed}/${request.tier}/${request.offset}`);
+      const id = await sandboxes.create(image, labels);
       try {
         return await generateTasks(sandboxes, id, pkg, request);
       } catch (error) {
@@ -77,7 +91,7 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       const image = await environmentImage(input.task.environment);
       const pkg = catalog.resolve(input.task.environment);
       const sandboxes = new SandboxManager(docker, input.limits);
-      const labels = { ...owner, [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
+      const labels = await workLabels(docker, { ...owner, [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id }, 'fingerprint');
       try {
         return await taskFingerprint(sandboxes, pkg, image, input.task, labels);
       } catch (error) {
@@ -97,7 +111,7 @@ export function createEnvironmentActivities(docker: Docker, catalog: Environment
       const beat = setInterval(() => heartbeat({ building: true }), 5_000);
       const image = await environmentImage(input.task.environment).finally(() => clearInterval(beat));
       const pkg = catalog.resolve(input.task.environment);
-      const labels = { ...owner, [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id };
+      const labels = await workLabels(docker, { ...owner, [LABEL_RUN]: input.runId, [LABEL_TASK]: input.task.id }, 'gates');
       try {
         const report = await runGates(new SandboxManager(docker, input.limits), pkg, image, input.task, input.settings, {
           concurrency: input.concurrency,

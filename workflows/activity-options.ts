@@ -15,12 +15,18 @@ export const modelCall: ActivityOptions = {
 };
 
 /**
+ * Retries of Docker work: enough to ride out a Docker daemon restart (about half a minute in all), after which a
+ * call still failing is a real failure.
+ */
+const dockerRetry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 };
+
+/**
  * Docker work: container start, tool calls, probes. A tool call is killed inside the sandbox at the run's own
  * timeout, so the activity gets that plus room for Docker; a worker that dies mid-call is noticed that soon.
  */
 export const sandboxCall = (toolTimeoutMs: number): ActivityOptions => ({
   startToCloseTimeout: toolTimeoutMs + 20_000,
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+  retry: { ...dockerRetry, nonRetryableErrorTypes: ['SandboxError', 'SandboxGone', 'HostFull'] },
 });
 
 /**
@@ -31,13 +37,13 @@ export const sandboxCall = (toolTimeoutMs: number): ActivityOptions => ({
 export const gateSuite = (toolTimeoutMs: number, randomSteps: number, referenceSteps: number): ActivityOptions => ({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: (Math.max(randomSteps, referenceSteps) + 4) * toolTimeoutMs + 30_000,
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+  retry: { ...dockerRetry, nonRetryableErrorTypes: ['SandboxError'] },
 });
 
 /** Generating a batch of tasks: a throwaway container running the package's generator. */
 export const generation: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+  retry: { ...dockerRetry, nonRetryableErrorTypes: ['SandboxError'] },
 };
 
 /**
@@ -46,7 +52,7 @@ export const generation: ActivityOptions = {
  */
 export const probeCall = (toolTimeoutMs: number): ActivityOptions => ({
   startToCloseTimeout: 2 * toolTimeoutMs + 40_000,
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['SandboxError'] },
+  retry: { ...dockerRetry, nonRetryableErrorTypes: ['SandboxError', 'SandboxGone'] },
 });
 
 /** Building an image layer can take a while the first time. */

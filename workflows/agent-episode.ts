@@ -62,9 +62,9 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   try {
     // Starts over only when a lost sandbox could not be rebuilt exactly (see EpisodeSandbox); rare, and bounded
     // by the sandbox's own limit on moves.
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       try {
-        return await runEpisode(input, id, policy, sandbox, modelStep, recordEpisode);
+        return await runEpisode(input, id, attempt, policy, sandbox, modelStep, recordEpisode);
       } catch (error) {
         if (!(error instanceof EpisodeRestart)) throw error;
       }
@@ -78,6 +78,8 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
 async function runEpisode(
   input: AgentEpisodeInput,
   id: string,
+  /** 0, or how many times the episode started over: a new start samples anew (its own seeds). */
+  attempt: number,
   policy: 'model',
   sandbox: EpisodeSandbox,
   modelStep: ModelActivities['modelStep'],
@@ -92,7 +94,7 @@ async function runEpisode(
   let submitted: Record<string, unknown> | null = null;
   let stopReason: string | null = null;
   for (let index = 0; index < input.maxSteps && submitted === null && stopReason === null; index++) {
-    const next = await nextCall(input, messages, index, id, modelStep);
+    const next = await nextCall(input, messages, index, attempt === 0 ? id : `${id}#restart-${attempt}`, modelStep);
     if ('stop' in next) {
       stopReason = next.stop;
       break;
