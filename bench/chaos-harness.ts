@@ -137,10 +137,12 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
         err += d.toString();
         if (err.includes('worker on ')) resolve();
       });
-      // A worker that could not start (Docker or Temporal down for a moment) is started again.
+      // A worker that exits by itself (it could not start while Docker or Temporal was down, or it stopped) is
+      // started again; one the harness killed is restarted by the kill.
       child.once('exit', () => {
-        if (workers[i] === child) workers[i] = null;
-        if (!stopping && !err.includes('worker on ')) void sleep(1000).then(() => startWorker(i)).then(resolve);
+        const killed = workers[i] !== child;
+        if (!killed) workers[i] = null;
+        if (!stopping && !killed) void sleep(1000).then(() => startWorker(i)).then(resolve);
         else resolve();
       });
     });
@@ -223,7 +225,8 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
     const tasks = db.listTasks(runId);
     lost += Math.max(0, plan.tasks - tasks.length);
     for (const task of tasks) {
-      if (task.status === 'pending' || /broke|failed/.test(task.reason ?? '')) {
+      // Every task here passes its gates without faults (envs check), so one rejected by a gate or broken is lost.
+      if (task.status === 'pending' || /broke|failed|gameable|reference/.test(task.reason ?? '')) {
         lost++;
         log(`lost: ${task.id}: ${task.reason}`);
         continue;

@@ -174,8 +174,9 @@ export class SandboxManager {
    * Any other error (a container that is gone, a daemon that does not answer) is still an error.
    */
   private async agentCaused(id: string, what: string, fn: () => Promise<ToolResult>): Promise<ToolResult> {
+    let result: ToolResult;
     try {
-      return await fn();
+      result = await fn();
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       const state = await this.docker
@@ -186,6 +187,13 @@ export class SandboxManager {
       if (!agentsDoing) throw error;
       return { exitCode: -1, output: `${what} could not run in the sandbox: ${why}`, truncated: false, timedOut: false, durationMs: 0 };
     }
+    // A call killed because its whole container stopped (a Docker daemon restart) is not the agent's result: it
+    // fails, so the caller retries or moves the episode instead of recording a killed call as what the tool did.
+    if (result.exitCode !== 0) {
+      const state = await this.docker.getContainer(id).inspect().then((info) => info.State, () => undefined);
+      if (!state || (!state.Running && !state.OOMKilled)) throw new Error(`the sandbox stopped during ${what}'s call (exit ${result.exitCode})`);
+    }
+    return result;
   }
 
   /**
