@@ -1,6 +1,6 @@
 // An episode's sandbox, step by step. These run on the host's own task queue (see host-queue-activities): the
 // container lives on one Docker host, so every step of an episode goes to the worker that owns it.
-import { ApplicationFailure } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import { ensureEnvironmentImage } from '../environments/image.js';
@@ -105,6 +105,11 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
 
     /** Runs one tool call inside the container; a failing tool is a result the agent sees, not an error. */
     async toolStep(containerId: string, task: TaskSpec, call: ToolCall, limits: SandboxLimits): Promise<ToolResult> {
+      // An earlier attempt may have run the call already (its worker died, its stream broke): running it again in
+      // the same container could apply it twice. The episode moves to a fresh sandbox and replays its calls instead.
+      if (activityInfo().attempt > 1) {
+        throw ApplicationFailure.nonRetryable(`the call ${call.name} may have run already in sandbox ${containerId.slice(0, 12)} (attempt ${activityInfo().attempt})`, SANDBOX_GONE);
+      }
       return onContainer(docker, containerId, () => runToolCall(manager(limits), packageOf(task.environment), containerId, task, call));
     },
 

@@ -147,110 +147,124 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
       });
     });
   await Promise.all([startWorker(0), startWorker(1)]);
+  // Whatever happens, nothing of the harness outlives it: workers and the dev server are stopped.
+  try {
 
-  const started = Date.now();
-  let connection = await Connection.connect({ address });
-  let client = new Client({ connection });
-  const handle = await startSynthesisRun(client, { runId, config, environments: [environment], taskQueue, engineFingerprint: fingerprint, storeId });
-  log(`run ${runId} started`);
-  let done = false;
-  const finished = (async () => {
-    for (;;) {
-      try {
-        await client.workflow.getHandle(handle.workflowId).result();
-        done = true;
-        return;
-      } catch (error) {
-        // The server being restarted: wait for it and ask again.
-        if (/Unavailable|connect|ECONNREFUSED|14 UNAVAILABLE|Connection|deadline/i.test(String((error as Error).message))) {
-          await sleep(500);
+    const started = Date.now();
+    let connection = await Connection.connect({ address });
+    let client = new Client({ connection });
+    const handle = await startSynthesisRun(client, { runId, config, environments: [environment], taskQueue, engineFingerprint: fingerprint, storeId });
+    log(`run ${runId} started`);
+    let done = false;
+    let failure: unknown = null;
+    const finished = (async () => {
+      for (;;) {
+        try {
+          await client.workflow.getHandle(handle.workflowId).result();
+          done = true;
+          return;
+        } catch (error) {
+          // The server being restarted: wait for it and ask again.
+          if (/Unavailable|connect|ECONNREFUSED|14 UNAVAILABLE|Connection|deadline/i.test(String((error as Error).message))) {
+            await sleep(500);
+            continue;
+          }
+          done = true;
+          failure = error;
+          return;
+        }
+      }
+    })();
+
+    // The faults, one every `everyMs`, in a shuffled order; kills restart their worker after a moment.
+    const faults: Array<'kill' | 'server' | 'docker'> = [
+      ...Array<'kill'>(plan.kills).fill('kill'), ...Array<'server'>(plan.serverRestarts).fill('server'), ...Array<'docker'>(plan.dockerRestarts).fill('docker'),
+    ];
+    for (let i = faults.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [faults[i], faults[j]] = [faults[j]!, faults[i]!];
+    }
+    const report = { kills: 0, serverRestarts: 0, dockerRestarts: 0 };
+    for (const fault of faults) {
+      await sleep(plan.everyMs);
+      if (done) break;
+      if (fault === 'kill') {
+        const i = Math.floor(Math.random() * 2);
+        const victim = workers[i];
+        if (!victim) continue;
+        workers[i] = null;
+        victim.kill('SIGKILL');
+        report.kills++;
+        log(`kill ${report.kills}: worker ${i}`);
+        await sleep(500 + Math.random() * 1500);
+        await startWorker(i);
+      } else if (fault === 'server') {
+        server.kill('SIGKILL');
+        await new Promise((r) => server.once('exit', r));
+        await sleep(1000);
+        server = startServer(dbFile, port);
+        await waitListening(port);
+        report.serverRestarts++;
+        log('server: restarted on its database');
+        await connection.close().catch(() => undefined);
+        connection = await Connection.connect({ address });
+        client = new Client({ connection });
+      } else {
+        await restartDocker(log);
+        report.dockerRestarts++;
+      }
+    }
+    await finished;
+    const wallMs = Date.now() - started;
+    stopping = true;
+    for (const w of workers) w?.kill('SIGTERM');
+    await sleep(2000);
+    if (failure) {
+      server.kill('SIGTERM');
+      await connection.close().catch(() => undefined);
+      throw failure;
+    }
+
+    // The counts, from the store and the histories.
+    const db = Store.open(join(home, 'data', 'tasksynth.db'));
+    let lost = 0;
+    let duplicated = 0;
+    let episodes = 0;
+    try {
+      const tasks = db.listTasks(runId);
+      lost += Math.max(0, plan.tasks - tasks.length);
+      for (const task of tasks) {
+        // Every task here passes its gates without faults (envs check), so one rejected by a gate or broken is lost.
+        if (task.status === 'pending' || /broke|failed|gameable|reference/.test(task.reason ?? '')) {
+          lost++;
+          log(`lost: ${task.id}: ${task.reason}`);
           continue;
         }
-        done = true;
-        throw error;
-      }
-    }
-  })();
-
-  // The faults, one every `everyMs`, in a shuffled order; kills restart their worker after a moment.
-  const faults: Array<'kill' | 'server' | 'docker'> = [
-    ...Array<'kill'>(plan.kills).fill('kill'), ...Array<'server'>(plan.serverRestarts).fill('server'), ...Array<'docker'>(plan.dockerRestarts).fill('docker'),
-  ];
-  for (let i = faults.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [faults[i], faults[j]] = [faults[j]!, faults[i]!];
-  }
-  const report = { kills: 0, serverRestarts: 0, dockerRestarts: 0 };
-  for (const fault of faults) {
-    await sleep(plan.everyMs);
-    if (done) break;
-    if (fault === 'kill') {
-      const i = Math.floor(Math.random() * 2);
-      const victim = workers[i];
-      if (!victim) continue;
-      workers[i] = null;
-      victim.kill('SIGKILL');
-      report.kills++;
-      log(`kill ${report.kills}: worker ${i}`);
-      await sleep(500 + Math.random() * 1500);
-      await startWorker(i);
-    } else if (fault === 'server') {
-      server.kill('SIGKILL');
-      await new Promise((r) => server.once('exit', r));
-      await sleep(1000);
-      server = startServer(dbFile, port);
-      await waitListening(port);
-      report.serverRestarts++;
-      log('server: restarted on its database');
-      await connection.close().catch(() => undefined);
-      connection = await Connection.connect({ address });
-      client = new Client({ connection });
-    } else {
-      await restartDocker(log);
-      report.dockerRestarts++;
-    }
-  }
-  await finished;
-  const wallMs = Date.now() - started;
-  stopping = true;
-  for (const w of workers) w?.kill('SIGTERM');
-  await sleep(2000);
-
-  // The counts, from the store and the histories.
-  const db = Store.open(join(home, 'data', 'tasksynth.db'));
-  let lost = 0;
-  let duplicated = 0;
-  let episodes = 0;
-  try {
-    const tasks = db.listTasks(runId);
-    lost += Math.max(0, plan.tasks - tasks.length);
-    for (const task of tasks) {
-      // Every task here passes its gates without faults (envs check), so one rejected by a gate or broken is lost.
-      if (task.status === 'pending' || /broke|failed|gameable|reference/.test(task.reason ?? '')) {
-        lost++;
-        log(`lost: ${task.id}: ${task.reason}`);
-        continue;
-      }
-      const stored = db.listEpisodes(task.id).filter((e) => e.policy === 'model');
-      if (task.passRate !== null && stored.length < plan.episodesPerTask) lost += plan.episodesPerTask - stored.length;
-      episodes += stored.length;
-      for (const e of stored) {
-        const history = await client.workflow.getHandle(episodeWorkflowId(e.id)).fetchHistory();
-        const seeds = new Map<number, number>();
-        for (const ev of history.events ?? []) {
-          const a = ev.activityTaskScheduledEventAttributes;
-          if (a?.activityType?.name !== 'modelStep') continue;
-          const input = JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString('utf8')) as { seed: number };
-          seeds.set(input.seed, (seeds.get(input.seed) ?? 0) + 1);
+        const stored = db.listEpisodes(task.id).filter((e) => e.policy === 'model');
+        if (task.passRate !== null && stored.length < plan.episodesPerTask) lost += plan.episodesPerTask - stored.length;
+        episodes += stored.length;
+        for (const e of stored) {
+          const history = await client.workflow.getHandle(episodeWorkflowId(e.id)).fetchHistory();
+          const seeds = new Map<number, number>();
+          for (const ev of history.events ?? []) {
+            const a = ev.activityTaskScheduledEventAttributes;
+            if (a?.activityType?.name !== 'modelStep') continue;
+            const input = JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString('utf8')) as { seed: number };
+            seeds.set(input.seed, (seeds.get(input.seed) ?? 0) + 1);
+          }
+          for (const n of seeds.values()) duplicated += n - 1;
         }
-        for (const n of seeds.values()) duplicated += n - 1;
       }
+    } finally {
+      db.close();
     }
+    const left = await connectDocker().listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
+    await connection.close();
+    server.kill('SIGTERM');
+    return { ...report, tasks: plan.tasks, episodes, lost, duplicated, leaked: left.length, wallMs };
   } finally {
-    db.close();
+    stopping = true;
+    for (const w of workers) w?.kill('SIGKILL');
+    server.kill('SIGTERM');
   }
-  const left = await connectDocker().listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
-  await connection.close();
-  server.kill('SIGTERM');
-  return { ...report, tasks: plan.tasks, episodes, lost, duplicated, leaked: left.length, wallMs };
 }

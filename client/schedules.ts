@@ -162,9 +162,11 @@ export async function updateSchedule(client: Client, name: string, changes: Sche
     const origin = { ...input.origin, ...changes.origin };
     const taskQueue = changes.taskQueue ?? previous.action.taskQueue;
     const storeId = changes.storeId ?? input.origin.storeId;
-    const queues = changes.taskQueue === undefined && changes.storeId === undefined
-      ? input.queues
-      : { model: modelQueueName(taskQueue, input.origin.model), store: storeQueueName(taskQueue, storeId) };
+    const requeue = changes.taskQueue !== undefined || changes.storeId !== undefined;
+    if (requeue && !changes.job && !storeId) {
+      throw new UsageError(`schedule ${JSON.stringify(name)} was made before stores had ids: give --store-id (\`tasksynth worker --store\` prints it)`);
+    }
+    const queues = requeue ? { model: modelQueueName(taskQueue, input.origin.model), store: storeQueueName(taskQueue, storeId) } : input.queues;
     const action = changes.job
       ? scheduleAction(changes.job, origin)
       : { ...previous.action, taskQueue, args: [{ ...input, origin, queues, exportDir: changes.exportDir === undefined ? input.exportDir : changes.exportDir }] };

@@ -44,8 +44,9 @@ export class CappedSink extends Writable {
 export function utf8Prefix(buf: Buffer, max: number): Buffer {
   if (buf.length <= max) return buf;
   let end = Math.max(0, max);
-  // Step back over continuation bytes to the lead byte, then drop that incomplete character.
-  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+  // Step back over continuation bytes to the lead byte, then drop that incomplete character; at most 3 (no UTF-8
+  // character is longer), so bytes that are not UTF-8 at all are cut where they stand, not dropped back to nothing.
+  for (let i = 0; i < 3 && end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80; i++) end--;
   return buf.subarray(0, end);
 }
 

@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import { createEnvironmentActivities } from '../activities/environment-activities.js';
 import { createHostQueueActivities } from '../activities/host-queue-activities.js';
 import { createModelActivities } from '../activities/model-activities.js';
-import { createSandboxActivities } from '../activities/sandbox-activities.js';
+import { createSandboxActivities, DEFAULT_MAX_LIVE_SANDBOXES } from '../activities/sandbox-activities.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
@@ -73,7 +73,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
       ...base,
       taskQueue: hostQueue,
       activities: createSandboxActivities(deps.docker, deps.catalog, { owner, maxLiveSandboxes: deps.maxLiveSandboxes }),
-      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? 8,
+      // A slot for every live sandbox (each has one call in flight at most) and a few for starts and removals:
+      // a busy host then never keeps a call waiting long enough to look lost.
+      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? (deps.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES) + 4,
     }),
   ];
   if (deps.engine) {

@@ -4,7 +4,7 @@
 // daemon restart) moves the episode to a live host: a fresh sandbox, the recorded tool calls replayed into it (no
 // model call is repeated), each replayed result compared with the recorded one. When one differs, the episode
 // must start over (EpisodeRestart) and the new sandbox's input says why, so the history does too.
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, sleep, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities, sleep, TimeoutFailure } from '@temporalio/workflow';
 import type { HostQueueActivities } from '../activities/host-queue-activities.js';
 import type { SandboxActivities, SandboxUpInput } from '../activities/sandbox-activities.js';
 import type { StepRecord, ToolCall, ToolResult } from '../schemas/types.js';
@@ -18,8 +18,8 @@ const MAX_MOVES = 4;
 /** Same as activities/sandbox-activities.ts SANDBOX_GONE and HOST_FULL (a workflow must not import activity code). */
 const SANDBOX_GONE = 'SandboxGone';
 const HOST_FULL = 'HostFull';
-/** How long an episode waits before asking again for a slot on a full host. */
-const HOST_FULL_WAIT = '5 seconds';
+/** How long an episode first waits before asking again for a slot on a full host (doubling each time). */
+const HOST_FULL_WAIT_MS = 5_000;
 
 const { sandboxQueue } = proxyActivities<HostQueueActivities>(quick);
 
@@ -43,6 +43,9 @@ export class EpisodeSandbox {
   private host = '';
   private containerId = '';
   private moves = 0;
+  /** Every host a sandbox of this episode was started on, and those found gone (not waited for again). */
+  private readonly hostsUsed = new Set<string>();
+  private readonly deadHosts = new Set<string>();
 
   private constructor(private readonly up: Omit<SandboxUpInput, 'replaces'>) {}
 
@@ -65,9 +68,9 @@ export class EpisodeSandbox {
     return box;
   }
 
-  private activities() {
+  private activities(host = this.host) {
     const { timeoutMs } = this.up.limits;
-    const bound = { taskQueue: this.host, scheduleToStartTimeout: this.up.limits.hostWaitMs ?? SANDBOX_SCHEDULE_TO_START };
+    const bound = { taskQueue: host, scheduleToStartTimeout: this.up.limits.hostWaitMs ?? SANDBOX_SCHEDULE_TO_START };
     // Proxies have no own keys to spread: name each activity.
     const { toolStep, sandboxDown, sandboxDiscard } = proxyActivities<SandboxActivities>({ ...sandboxCall(timeoutMs), ...bound });
     const { probeState } = proxyActivities<SandboxActivities>({ ...probeCall(timeoutMs), ...bound });
@@ -83,16 +86,19 @@ export class EpisodeSandbox {
    * current one (a restart after a replay, whose host just worked).
    */
   private async place(replaces: string | null, sameHost = false): Promise<void> {
+    let waits = 0;
     for (;;) {
       if (!sameHost) this.host = await sandboxQueue();
+      this.hostsUsed.add(this.host);
       try {
         this.containerId = await this.activities().sandboxUp({ ...this.up, ...(replaces ? { replaces } : {}) });
         return;
       } catch (error) {
         const full = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === HOST_FULL;
         if (!full) throw error;
-        // The host holds its cap of live sandboxes: wait for a slot (a durable timer), here or on another host.
-        await sleep(HOST_FULL_WAIT);
+        // The host holds its cap of live sandboxes: wait for a slot (a durable timer, longer each time up to a
+        // minute, so a long wait stays a short history), here or on another host.
+        await sleep(Math.min(HOST_FULL_WAIT_MS * 2 ** waits++, 60_000));
         sameHost = false;
       }
     }
@@ -108,9 +114,9 @@ export class EpisodeSandbox {
         return await call(this.activities(), this.containerId);
       } catch (error) {
         if (!isSandboxLost(error)) throw error;
-        // A host that answered but lost the container (a daemon restart stops it) gets it removed; a host that
-        // does not answer is not waited for.
-        if ((error as ActivityFailure).cause instanceof ApplicationFailure) await this.close();
+        // A host that does not answer is not waited for again; one that lost the container gets its remains
+        // removed when the episode closes (or sooner: a new start there replaces it by name).
+        if ((error as ActivityFailure).cause instanceof TimeoutFailure) this.deadHosts.add(this.host);
         await this.move(steps, (error as ActivityFailure).cause?.message ?? 'sandbox lost');
       }
     }
@@ -128,6 +134,7 @@ export class EpisodeSandbox {
       await this.place(replaces);
     } catch (error) {
       if (!isSandboxLost(error)) throw error;
+      if ((error as ActivityFailure).cause instanceof TimeoutFailure) this.deadHosts.add(this.host);
       return this.move(steps, `while starting a new one: ${(error as ActivityFailure).cause?.message}`);
     }
     for (const step of steps) {
@@ -137,6 +144,7 @@ export class EpisodeSandbox {
         again = await this.activities().toolStep(this.containerId, this.up.task, step.toolCall, this.up.limits);
       } catch (error) {
         if (!isSandboxLost(error)) throw error;
+        if ((error as ActivityFailure).cause instanceof TimeoutFailure) this.deadHosts.add(this.host);
         return this.move(steps, `while replaying: ${(error as ActivityFailure).cause?.message}`);
       }
       if (!sameResult(again, step.result)) {
@@ -159,14 +167,20 @@ export class EpisodeSandbox {
   }
 
   /**
-   * Removes the sandbox. A host that does not take the call in time is not waited for: its worker is gone, and the
-   * start-up sweep there removes the container once this episode is over.
+   * Removes the sandbox, by its name, on every host the episode started one on (a move or restart whose start was
+   * cancelled or lost leaves nothing either), at once. A host found gone is not asked, and one that does not take
+   * the call in time is not waited for: the sweep there removes the container once this episode is over.
    */
   async close(): Promise<void> {
-    try {
-      await this.activities().sandboxDown(this.containerId);
-    } catch (error) {
+    const ignoreLost = (error: unknown) => {
       if (!isSandboxLost(error)) throw error;
+    };
+    // Histories recorded before removal by name replay with the single removal they made.
+    if (!patched('sandbox-close-by-name')) {
+      await this.activities().sandboxDown(this.containerId).catch(ignoreLost);
+      return;
     }
+    const hosts = [...this.hostsUsed].filter((h) => !this.deadHosts.has(h));
+    await Promise.all(hosts.map((h) => this.activities(h).sandboxDiscard(this.up.id).catch(ignoreLost)));
   }
 }
