@@ -151,8 +151,8 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
   try {
 
     const started = Date.now();
-    let connection = await Connection.connect({ address });
-    let client = new Client({ connection });
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
     const handle = await startSynthesisRun(client, { runId, config, environments: [environment], taskQueue, engineFingerprint: fingerprint, storeId });
     log(`run ${runId} started`);
     let done = false;
@@ -205,10 +205,8 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
         server = startServer(dbFile, port);
         await waitListening(port);
         report.serverRestarts++;
+        // The client's channel reconnects by itself; the wait for the result asks again when a call fails meanwhile.
         log('server: restarted on its database');
-        await connection.close().catch(() => undefined);
-        connection = await Connection.connect({ address });
-        client = new Client({ connection });
       } else {
         await restartDocker(log);
         report.dockerRestarts++;

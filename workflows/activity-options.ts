@@ -7,11 +7,18 @@ export const quick: ActivityOptions = {
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 };
 
-/** One model call. A retry re-runs the same seed, so a retried call yields the same tool call. */
+/**
+ * One model call. A retry re-runs the same seed, so a retried call yields the same tool call. Enough attempts to
+ * outlast workers killed one after another mid-call (each noticed by the heartbeat), about a minute in all before a
+ * server that keeps failing fails the episode.
+ */
 export const modelCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidModelOutputError'] },
+  retry: {
+    initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 8,
+    nonRetryableErrorTypes: ['InvalidModelOutputError'],
+  },
 };
 
 /**
