@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createSandboxActivities } from '../../activities/sandbox-activities.js';
 import { projectRoot } from '../../config/paths.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
@@ -61,9 +62,9 @@ after(async () => {
   await manager.reap(0, labels);
 });
 
-/** One call of the shell tool, as an episode's toolStep makes it. */
+/** One call of the shell tool, as an episode's toolStep activity makes it (in an activity context, first attempt). */
 const shell = (command: string): Promise<ToolResult> =>
-  activities.toolStep(container, task, { name: 'shell', arguments: { command } }, limits);
+  new MockActivityEnvironment().run(activities.toolStep, container, task, { name: 'shell', arguments: { command } }, limits);
 
 /** The agent's processes (uid 1000) in the sandbox, counted by the verifier from /proc. */
 async function agentProcesses(): Promise<number> {
