@@ -26,15 +26,6 @@ const SETUP_STATE_LIMIT = 64 * 1024 * 1024;
  */
 const KILL_AGENT_PROCESSES = 'kill -9 -1 2>/dev/null; kill -9 -1 2>/dev/null; true';
 
-/**
- * Counts the agent's processes other than this shell into $left, with builtins only (a fork would count itself):
- * a /proc/PID directory belongs to its process's uid. Run after a tool call returned, it finds what the call left
- * running (a process that made itself non-dumpable hides from the count, not from the kill that follows).
- */
-const COUNT_LEFT_PROCESSES = 'left=0; for d in /proc/[0-9]*; do [ "${d#/proc/}" = "$$" ] && continue; [ -O "$d" ] && left=$((left+1)); done';
-
-/** Exit status of a tool call that succeeded but left processes running, which were killed (see toolCall). */
-export const LEFT_PROCESSES_STATUS = 125;
 
 /** Docker's words for a refusal the sandbox's own limits cause: no pid left, no memory, an argument too long. */
 const AGENT_CAUSED_REFUSAL = /resource temporarily unavailable|cannot allocate memory|out of memory|argument list too long|pids|fork/i;
@@ -147,9 +138,8 @@ export class SandboxManager {
 
   /**
    * One tool call of the agent: argv runs as the agent, killed with its whole process group at the timeout; then
-   * every process the agent still has is killed too (setsid or not), so nothing outlives its tool call. A call
-   * that left any running fails (status 125 when it had succeeded) and says so on stderr: what it started in the
-   * background did not survive, and the record shows it.
+   * every process the agent still has is killed too (setsid or not), so nothing outlives its tool call. (A
+   * package's own tool may also report what it stopped, as shell-ops's `shell` does for its process group.)
    */
   async toolCall(id: string, argv: string[], opts: Omit<ExecOptions, 'user'> = {}): Promise<ToolResult> {
     if (argv.length === 0) throw new Error('a tool call needs a command (argv is empty)');
@@ -157,10 +147,7 @@ export class SandboxManager {
     const seconds = Math.max(1, Math.round(timeoutMs)) / 1000;
     // Killed before too: a call that killed this very wrapper leaves no stop behind it, and a shell that cannot
     // fork (its pids taken) exits at once, so the stop must come before the first fork.
-    const script =
-      `${KILL_AGENT_PROCESSES}; timeout -s KILL ${seconds} "$@"; rc=$?; ${COUNT_LEFT_PROCESSES}; ${KILL_AGENT_PROCESSES}; ` +
-      `if [ $left -gt 0 ]; then echo "tasksynth: the call left $left process(es) running; they were killed (nothing outlives its tool call)" >&2; ` +
-      `[ $rc -eq 0 ] && rc=${LEFT_PROCESSES_STATUS}; fi; exit $rc`;
+    const script = `${KILL_AGENT_PROCESSES}; timeout -s KILL ${seconds} "$@"; rc=$?; ${KILL_AGENT_PROCESSES}; exit $rc`;
     return this.agentCaused(id, 'the tool', async () => {
       const run = await this.raw(id, ['sh', '-c', script, 'tool', ...argv], { ...opts, user: 'agent' });
       return this.result(run, timeoutMs, opts);

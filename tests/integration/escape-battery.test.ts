@@ -18,7 +18,7 @@ import { loadEnvironment } from '../../environments/package.js';
 import { baseImageTag } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { LABEL_RUN, type SandboxLimits } from '../../sandboxes/profile.js';
-import { LEFT_PROCESSES_STATUS, SandboxManager } from '../../sandboxes/sandbox.js';
+import { SandboxManager } from '../../sandboxes/sandbox.js';
 import type { TaskSpec, ToolResult } from '../../schemas/types.js';
 
 const limits: SandboxLimits = { memoryMb: 256, pidsLimit: 64, cpus: 1, timeoutMs: 12_000, outputLimitBytes: 4096 };
@@ -84,10 +84,15 @@ interface Attempt {
   never?: RegExp;
   /** Undoes what the attempt left that would stop the next one (the test's tidying, not the agent's). */
   cleanup?: string;
+  /**
+   * The call itself may end with exit 0: what it started is killed when it returns (a process that left the tool's
+   * process group, a fork bomb whose shell returned), so containment is what is checked.
+   */
+  mayExitZero?: boolean;
 }
 
-/** Either layer may report it: the shell tool stops its own process group, the sandbox everything else. */
-const LEFT_RUNNING = /left processes running in the background; they were stopped|left \d+ process\(es\) running; they were killed/;
+/** The shell tool reports what it stopped of its own process group. */
+const LEFT_RUNNING = /left processes running in the background; they were stopped/;
 
 const attempts: Attempt[] = [
   { name: 'network egress to the internet', command: 'exec 3<>/dev/tcp/1.1.1.1/80 && echo CONNECTED', never: /CONNECTED/ },
@@ -105,21 +110,21 @@ const attempts: Attempt[] = [
   { name: 'a user namespace (unshare -r)', command: 'unshare -r id && echo UNSHARED', shows: /Operation not permitted/, never: /UNSHARED/ },
   { name: 'a mount namespace (unshare -m)', command: 'unshare -m true && echo UNSHARED', shows: /Operation not permitted/, never: /UNSHARED/ },
   { name: 'a setuid copy of a shell', command: 'cp /bin/sh ./rootsh && chmod u+s ./rootsh && ./rootsh -c id && echo RAN', shows: /Permission denied/, never: /RAN/ },
-  { name: 'a fork bomb', command: ':(){ :|:& };:', shows: LEFT_RUNNING },
+  { name: 'a fork bomb', command: ':(){ :|:& };:', mayExitZero: true },
   { name: 'a memory hog', command: 'python3 -c "b = bytearray(1024 * 1024 * 1024); print(\'ALLOCATED\')"', never: /ALLOCATED/ },
   { name: 'filling the disk', command: 'dd if=/dev/zero of=fill bs=1M count=200 && echo FILLED', shows: /No space left on device/, never: /FILLED/, cleanup: 'rm -f fill' },
   { name: 'an output flood', command: 'yes flood' },
   { name: 'binary output without end', command: 'cat /dev/urandom' },
   { name: 'a background process (&)', command: 'sleep 300 & echo started', shows: LEFT_RUNNING },
-  { name: 'a process in its own session (setsid)', command: 'setsid sleep 300 & echo started', shows: LEFT_RUNNING },
-  { name: 'a double-forked daemon (setsid, nohup)', command: "(setsid nohup sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &) ; echo started", shows: LEFT_RUNNING },
+  { name: 'a process in its own session (setsid)', command: 'setsid sleep 300 & echo started', mayExitZero: true },
+  { name: 'a double-forked daemon (setsid, nohup)', command: "(setsid nohup sh -c 'while :; do sleep 1; done' >/dev/null 2>&1 &) ; echo started", mayExitZero: true },
 ];
 
 for (const a of attempts) {
   test(`contained: ${a.name}`, { timeout: 120_000 }, async () => {
     const command = typeof a.command === 'function' ? a.command() : a.command;
     const result = await shell(command);
-    assert.notEqual(result.exitCode, 0, `${a.name}: the call succeeded: ${result.output}`);
+    if (!a.mayExitZero) assert.notEqual(result.exitCode, 0, `${a.name}: the call succeeded: ${result.output}`);
     if (a.shows) assert.match(result.output, a.shows);
     if (a.never) assert.doesNotMatch(result.output, a.never);
     assert.ok(Buffer.byteLength(result.output) <= limits.outputLimitBytes, `${a.name}: ${Buffer.byteLength(result.output)} bytes of output`);
@@ -147,6 +152,6 @@ test('controls: the same kinds of calls within the limits succeed', { timeout: 1
     const r = await shell(command);
     assert.equal(r.exitCode, 0, `${command}: ${r.output}`);
   }
-  const left = await shell('setsid sleep 300 & echo started');
-  assert.equal(left.exitCode, LEFT_PROCESSES_STATUS, 'a call that succeeded but left a process fails with its own status');
+  const left = await shell('sleep 300 & echo started');
+  assert.equal(left.exitCode, 125, 'a call that succeeded but left a process in the background fails with the tool\'s own status');
 });

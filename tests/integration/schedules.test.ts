@@ -153,7 +153,7 @@ test('a schedule is created, triggered, runs one synthesis firing, is described,
   assert.equal(moved.code, 0, moved.stderr);
   const action = (await env.client.schedule.getHandle('nightly').describe()).action as { taskQueue: string; args: Array<{ queues: { store: string; model: string }; config: { name: string } }> };
   assert.equal(action.taskQueue, 'farm-b', 'the firings now start on the new queue');
-  assert.equal(action.args[0].queues.store, 'farm-b/store', 'and their store and model queues follow it');
+  assert.equal(action.args[0].queues.store, `farm-b/store/${store.storeId}`, 'and their store and model queues follow it');
   assert.match(action.args[0].queues.model, /^farm-b\/model\//);
   assert.equal(action.args[0].config.name, 'nightly', 'the stored job is kept');
   assert.match(cli('describe', 'nightly').stdout, /task queue farm-b/);
