@@ -4,6 +4,7 @@
 // shows what happened in that run, not what the current code would do.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import type { TokenUsage } from '../schemas/types.js';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -47,9 +48,14 @@ function describeActivity(name: string, input: unknown[], result: unknown, max: 
   if (name === 'modelStep') {
     const messages = ((input[0] as { messages?: Array<{ content?: string }> })?.messages ?? []);
     const chars = JSON.stringify(messages).length;
-    const out = result as { ok?: boolean; step?: { raw: string; durationMs: number }; error?: string; raw?: string };
+    const out = result as { ok?: boolean; step?: { raw: string; durationMs: number; usage?: TokenUsage }; error?: string; raw?: string };
     const details = [`prompt: ${messages.length} messages, ${chars} characters`];
     if (out?.ok && out.step) details.push(`output: ${clip(out.step.raw, max)}`, `model time: ${(out.step.durationMs / 1000).toFixed(2)} s`);
+    const usage = out?.ok ? out.step?.usage : undefined;
+    if (usage) {
+      const reused = usage.promptTokens - usage.evaluatedTokens;
+      details.push(`tokens: ${usage.promptTokens} prompt (${usage.evaluatedTokens} evaluated, ${reused} reused), ${usage.completionTokens} generated`);
+    }
     else if (out) details.push(`invalid output: ${clip(out.error ?? '', max)}`, `raw: ${clip(out.raw ?? '', max)}`);
     return { kind: 'model', title: 'model call', details };
   }

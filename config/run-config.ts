@@ -34,6 +34,8 @@ export interface RunConfig {
     maxTokens: number;
     /** Resamples of a call identical to the previous one (see agentEpisode). */
     resampleRepeats: number;
+    /** Resamples of an output that is not a valid call (see agentEpisode). */
+    resampleInvalid: number;
   };
   sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number; hostWaitSeconds: number };
   concurrency: { tasks: number; episodes: number };

@@ -14,7 +14,7 @@ import {
   type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
-import type { ModelStepInput, ModelStepResult, ToolSpec } from '../schemas/types.js';
+import type { ModelStepInput, ModelStepResult, TokenUsage, ToolSpec } from '../schemas/types.js';
 import { InvalidModelOutputError, type InferenceEngine } from './engine.js';
 import { renderChatHistory } from './prompt.js';
 import { buildToolCallSchema, parseToolCall } from './tool-call-schema.js';
@@ -26,6 +26,13 @@ export interface EmbeddedEngineOptions {
   gpu?: false;
   /** Compute threads; defaults to the cores available to this process. */
   threads?: number;
+  /**
+   * Keep what the sequence has evaluated and evaluate only the part of a step's prompt that differs from it
+   * (default true). Consecutive steps of an episode share everything up to their last turn, and episodes of one
+   * task share the system prompt, the tools and the task. False clears the sequence before every step (the
+   * baseline the prefix-reuse benchmark compares against).
+   */
+  reusePrefix?: boolean;
 }
 
 export class EmbeddedEngine implements InferenceEngine {
@@ -43,6 +50,7 @@ export class EmbeddedEngine implements InferenceEngine {
     private readonly context: LlamaContext,
     private readonly sequence: LlamaContextSequence,
     private readonly chatWrapper: ChatWrapper,
+    private readonly reusePrefix: boolean,
   ) {
     this.name = `embedded:${basename(modelPath)}`;
   }
@@ -68,7 +76,7 @@ export class EmbeddedEngine implements InferenceEngine {
       const sequence = context.getSequence();
       // Resolved once from the model's own metadata (its chat template), not per step.
       const chatWrapper = resolveChatWrapper(model);
-      return new EmbeddedEngine(modelPath, llama, model, context, sequence, chatWrapper);
+      return new EmbeddedEngine(modelPath, llama, model, context, sequence, chatWrapper, opts.reusePrefix ?? true);
     } catch (err) {
       await llama.dispose();
       throw new Error(`could not load model ${modelPath}: ${(err as Error).message}`, { cause: err });
@@ -89,12 +97,18 @@ export class EmbeddedEngine implements InferenceEngine {
     // The trailing empty model turn is the one to generate.
     const history: ChatHistoryItem[] = [...renderChatHistory(input.messages, input.tools), { type: 'model', response: [] }];
 
-    // Start every step from an empty sequence: a step's output then depends only on its input and
-    // seed (so a retry reproduces it), never on what an earlier step left in the KV cache.
-    await this.sequence.clearHistory();
+    // The rule for retries. A step that finished is in the workflow history and never runs again. A step whose
+    // try was lost runs again with the same input and seed; the tokens it evaluates are the same, but the state
+    // reused from the sequence was computed in other batches, and llama.cpp's float results differ by batch
+    // split in the last bits: greedy decoding gives the same output, sampling may not (bench/prefix-reuse
+    // measures how often). Nothing saw the lost try, so nothing depends on it. With reusePrefix false every step
+    // starts from an empty sequence and the same input and seed give the same output bit for bit.
+    if (!this.reusePrefix) await this.sequence.clearHistory();
+    const metered = this.sequence.tokenMeter.getState();
     const chat = new LlamaChat({ contextSequence: this.sequence, chatWrapper: this.chatWrapper });
     let raw: string;
     let stopReason: string;
+    let usage: TokenUsage;
     try {
       const response = await chat.generateResponse(history, {
         grammar,
@@ -105,13 +119,21 @@ export class EmbeddedEngine implements InferenceEngine {
       });
       raw = response.response;
       stopReason = response.metadata.stopReason;
+      const used = this.sequence.tokenMeter.diff(metered);
+      const completionTokens = this.model.tokenize(raw, false, 'trimLeadingSpace').length;
+      usage = {
+        // The sequence holds the prompt and what was generated after it (the last token may not be evaluated).
+        promptTokens: Math.max(used.usedInputTokens, this.sequence.contextTokens.length - used.usedOutputTokens),
+        evaluatedTokens: used.usedInputTokens,
+        completionTokens,
+      };
     } finally {
       chat.dispose({ disposeSequence: false });
     }
 
     try {
       const toolCall = parseToolCall(raw, input.tools);
-      return { toolCall, raw, durationMs: performance.now() - started };
+      return { toolCall, raw, durationMs: performance.now() - started, usage };
     } catch (err) {
       if (err instanceof InvalidModelOutputError && stopReason === 'maxTokens') {
         throw new InvalidModelOutputError(

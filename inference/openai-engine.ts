@@ -1,7 +1,7 @@
 // Asks any server that speaks the OpenAI chat-completions API (llama.cpp server, vLLM, Ollama, ...)
 // for the next tool call.
 import { toOpenAIMessages, toOpenAITools } from '../schemas/openai-chat.js';
-import type { ModelStepInput, ModelStepResult } from '../schemas/types.js';
+import type { ModelStepInput, ModelStepResult, TokenUsage } from '../schemas/types.js';
 import type { InferenceEngine } from './engine.js';
 import { parseToolCall } from './tool-call-schema.js';
 import { isPlainObject, preview } from './plain-values.js';
@@ -120,7 +120,8 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     if (raw === null) throw malformed('choices[0].message has neither tool_calls nor text content');
 
     const toolCall = parseToolCall(raw, input.tools);
-    return { toolCall, raw, durationMs: performance.now() - started };
+    const usage = usageOf(isPlainObject(body) ? body.usage : undefined);
+    return { toolCall, raw, durationMs: performance.now() - started, ...(usage ? { usage } : {}) };
   }
 
   /**
@@ -164,4 +165,15 @@ export class OpenAICompatibleEngine implements InferenceEngine {
   async close(): Promise<void> {
     // Nothing to release: every request carries its own connection and timeout.
   }
+}
+
+/** Token counts as the server reports them (`usage`), cached prompt tokens counting as reused; none when absent. */
+function usageOf(usage: unknown): TokenUsage | null {
+  if (!isPlainObject(usage)) return null;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+  const prompt = count(usage.prompt_tokens);
+  const completion = count(usage.completion_tokens);
+  if (prompt === null || completion === null) return null;
+  const cached = isPlainObject(usage.prompt_tokens_details) ? (count(usage.prompt_tokens_details.cached_tokens) ?? 0) : 0;
+  return { promptTokens: prompt, evaluatedTokens: Math.max(0, prompt - Math.min(cached, prompt)), completionTokens: completion };
 }

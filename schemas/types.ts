@@ -114,6 +114,16 @@ export interface ModelStepResult {
   /** The model's raw text before parsing. */
   raw: string;
   durationMs: number;
+  /** Token counts, where the engine reports them. */
+  usage?: TokenUsage;
+}
+
+export interface TokenUsage {
+  /** Tokens of the rendered prompt. */
+  promptTokens: number;
+  /** Of those, tokens evaluated for this step (the rest were reused from an earlier evaluation). */
+  evaluatedTokens: number;
+  completionTokens: number;
 }
 
 export type Policy = 'reference' | 'null' | 'model';

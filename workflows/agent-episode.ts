@@ -33,7 +33,7 @@ export interface AgentEpisodeInput {
   image: string;
   index: number;
   maxSteps: number;
-  model: Pick<RunConfig['model'], 'temperature' | 'maxTokens'> & Partial<Pick<RunConfig['model'], 'resampleRepeats'>>;
+  model: Pick<RunConfig['model'], 'temperature' | 'maxTokens'> & Partial<Pick<RunConfig['model'], 'resampleRepeats' | 'resampleInvalid'>>;
   limits: SandboxLimits;
   queues: RunQueues;
 }
@@ -140,11 +140,14 @@ async function runEpisode(
 type NextCall = { call: ToolCall; raw: string | null } | { stop: string };
 
 /**
- * The model's next tool call. A call identical to the one just before it (same tool, same arguments) adds nothing
- * the context does not already hold, and a small model that repeats once tends to repeat until the step limit
- * (SmolLM2-135M on data-interpreter tier 0: 17 of 24 episodes). Such a call is sampled again with another seed, at
- * most `resampleRepeats` times; the episode keeps only the call it takes, so the stored trajectory is still the
- * model's own output, sampled under this rule. Every sample is its own activity, so none is repeated on replay.
+ * The model's next tool call, under two resampling rules; each resample uses another seed and the episode keeps
+ * only the call it takes, so the stored trajectory is still the model's own output, sampled under these rules.
+ * - A call identical to the one just before it (same tool, same arguments) adds nothing the context does not
+ *   already hold, and a small model that repeats once tends to repeat until the step limit (SmolLM2-135M on
+ *   data-interpreter tier 0: 17 of 24 episodes). Resampled at most `resampleRepeats` times.
+ * - An output that is not a valid call (nearly always one cut off at maxTokens: a number or string the model
+ *   never closes) would end the episode. Resampled at most `resampleInvalid` times, then the episode stops on it.
+ * Every sample is its own activity, so none is repeated on replay.
  */
 async function nextCall(
   input: AgentEpisodeInput,
@@ -153,9 +156,12 @@ async function nextCall(
   id: string,
   modelStep: ModelActivities['modelStep'],
 ): Promise<NextCall> {
-  // Histories recorded before the rule existed replay without it.
-  const resamples = patched('resample-repeated-calls') ? (input.model.resampleRepeats ?? 0) : 0;
+  // Histories recorded before a rule existed replay without it.
+  const repeatBudget = patched('resample-repeated-calls') ? (input.model.resampleRepeats ?? 0) : 0;
+  const invalidBudget = patched('resample-invalid-output') ? (input.model.resampleInvalid ?? 0) : 0;
   const previous = lastCall(messages);
+  let repeats = 0;
+  let invalid = 0;
   for (let attempt = 0; ; attempt++) {
     const out = await modelStep({
       messages,
@@ -164,8 +170,11 @@ async function nextCall(
       temperature: input.model.temperature,
       maxTokens: input.model.maxTokens,
     });
-    if (!out.ok) return { stop: `invalid model output: ${out.error}` };
-    if (attempt < resamples && previous && sameCall(previous, out.step.toolCall)) continue;
+    if (!out.ok) {
+      if (invalid++ < invalidBudget) continue;
+      return { stop: `invalid model output: ${out.error}` };
+    }
+    if (previous && sameCall(previous, out.step.toolCall) && repeats++ < repeatBudget) continue;
     return { call: out.step.toolCall, raw: out.step.raw };
   }
 }

@@ -73,7 +73,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
       image: input.image,
       index,
       maxSteps: config.maxSteps,
-      model: { temperature: config.model.temperature, maxTokens: config.model.maxTokens, resampleRepeats: config.model.resampleRepeats },
+      model: { temperature: config.model.temperature, maxTokens: config.model.maxTokens, resampleRepeats: config.model.resampleRepeats, resampleInvalid: config.model.resampleInvalid },
       limits: input.limits,
       queues: input.queues,
     };

@@ -60,9 +60,42 @@ describe('EmbeddedEngine with the real model', { skip: modelPath === null ? miss
       raws.set(seed, result.raw);
     }
 
-    // Each step starts from a cleared sequence, so an earlier step cannot change a later one.
-    const again = await engine.step(input(1));
-    assert.equal(again.raw, raws.get(1), 'the same input and seed must reproduce the same output');
+  });
+
+  it('evaluates only what differs from what its sequence holds, and says how much it reused', async () => {
+    const first = await engine.step(input(6));
+    const messages: ModelStepInput['messages'] = [
+      ...input(6).messages,
+      { role: 'assistant', toolCall: first.toolCall, callId: 'call_0' },
+      { role: 'tool', callId: 'call_0', name: first.toolCall.name, content: 'done' },
+    ];
+    const second = await engine.step({ ...input(7), messages });
+    const usage = second.usage!;
+    assert.ok(usage.promptTokens > first.usage!.promptTokens, JSON.stringify({ first: first.usage, second: usage }));
+    // The second prompt starts with the first one (system, tools, task): only its new turns are evaluated.
+    assert.ok(usage.evaluatedTokens < usage.promptTokens - first.usage!.promptTokens / 2, JSON.stringify(usage));
+    assert.ok(usage.completionTokens > 0);
+  });
+
+  it('matches a cleared sequence token for token when decoding greedily', async () => {
+    const clearing = await EmbeddedEngine.load(modelPath!, { reusePrefix: false });
+    try {
+      for (const seed of [8, 9]) {
+        await engine.step(input(seed)); // leaves this prompt's tokens in the reusing engine's sequence
+        const greedy = { ...input(seed), temperature: 0 };
+        greedy.messages = [...greedy.messages, { role: 'user', content: 'Use the file name notes.txt.' }];
+        const [reused, cleared] = [await engine.step(greedy), await clearing.step(greedy)];
+        assert.equal(reused.raw, cleared.raw);
+        assert.ok(reused.usage!.evaluatedTokens < cleared.usage!.evaluatedTokens, JSON.stringify([reused.usage, cleared.usage]));
+      }
+      // Without reuse every step starts from an empty sequence: the same input and seed give the same output
+      // whatever ran before (the rule for bit-for-bit retries).
+      const once = await clearing.step(input(1));
+      await clearing.step(input(2));
+      assert.equal((await clearing.step(input(1))).raw, once.raw, 'the same input and seed must reproduce the same output');
+    } finally {
+      await clearing.close();
+    }
   });
 
   it('queues concurrent steps instead of interleaving them', async () => {

@@ -18,7 +18,7 @@ import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { generateTasks } from '../../environments/generate.js';
 import { ensureEnvironmentImage } from '../../environments/image.js';
 import { environmentRef, loadEnvironment, type EnvironmentPackage } from '../../environments/package.js';
-import type { InferenceEngine } from '../../inference/engine.js';
+import { InvalidModelOutputError, type InferenceEngine } from '../../inference/engine.js';
 import { baseImageTag } from '../../sandboxes/base-image.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { LABEL_EPISODE, LABEL_RUN, LABEL_TEMPORAL, type SandboxLimits } from '../../sandboxes/profile.js';
@@ -43,6 +43,13 @@ let env: TestWorkflowEnvironment;
 let store: Store;
 /** What the scripted model plays for each task prompt. */
 const scripts = new Map<string, ToolCall[]>();
+/**
+ * Prompts whose steps the model double first gets wrong: at the first step an output cut off before the call is
+ * complete, at every later step a repeat of the call before, and only then the script's call.
+ */
+const glitchy = new Set<string>();
+/** Samples drawn so far, per prompt and step. */
+const samples = new Map<string, number>();
 
 /**
  * Test double for the model: plays the script of the task in the conversation, one call per step, after a pause
@@ -54,8 +61,17 @@ class ScriptedModel implements InferenceEngine {
     const prompt = input.messages.find((m) => m.role === 'user');
     const script = prompt && prompt.role === 'user' ? scripts.get(prompt.content) : undefined;
     assert.ok(script, 'no script for this task');
-    const call = script[input.messages.filter((m) => m.role === 'assistant').length] ?? { name: SUBMIT_TOOL, arguments: {} };
+    const turns = input.messages.filter((m) => m.role === 'assistant');
+    const call = script[turns.length] ?? { name: SUBMIT_TOOL, arguments: {} };
     await new Promise((r) => setTimeout(r, 1500));
+    const key = `${prompt!.content}#${turns.length}`;
+    const sample = samples.get(key) ?? 0;
+    samples.set(key, sample + 1);
+    if (glitchy.has(prompt!.content) && sample === 0) {
+      const last = turns.at(-1);
+      if (!last || last.role !== 'assistant') throw new InvalidModelOutputError('not a complete tool call (double)', '{"tool": "li');
+      return { toolCall: last.toolCall, raw: JSON.stringify({ tool: last.toolCall.name, arguments: last.toolCall.arguments }), durationMs: 1500 };
+    }
     return { toolCall: call, raw: JSON.stringify({ tool: call.name, arguments: call.arguments }), durationMs: 1500 };
   }
   async close() {}
@@ -82,10 +98,10 @@ async function prepare(pkg: EnvironmentPackage, seed: number): Promise<{ task: T
   }
 }
 
-function startEpisode(taskQueue: string, task: TaskSpec, image: string) {
+function startEpisode(taskQueue: string, task: TaskSpec, image: string, model: AgentEpisodeInput['model'] = { temperature: 0, maxTokens: 64, resampleRepeats: 0 }) {
   const input: AgentEpisodeInput = {
     runId, rootWorkflowId: `none-${process.pid}`, task, image, index: 0, maxSteps: 6,
-    model: { temperature: 0, maxTokens: 64, resampleRepeats: 0 }, limits,
+    model, limits,
     queues: { model: modelQueueName(taskQueue, MODEL), store: storeQueueName(taskQueue, store.storeId) },
   };
   return env.client.workflow.start<(i: AgentEpisodeInput) => Promise<EpisodeSummary>>('agentEpisode', {
@@ -286,4 +302,40 @@ test('a host at its cap of live sandboxes makes the next episode wait for a slot
     await running;
   }
   assert.equal(most, 1, 'never more than the cap of live sandboxes');
+});
+
+/** One episode of a files task on host-a, the model double getting every step wrong once first (see glitchy). */
+async function glitchyEpisode(seed: number, tag: string, model: AgentEpisodeInput['model']) {
+  const { task, image } = await prepare(new EnvironmentCatalog().get('files'), seed);
+  scripts.set(task.prompt, task.reference);
+  glitchy.add(task.prompt);
+  const taskQueue = `loss-${tag}-${process.pid}`;
+  const group = await workers(taskQueue, 'host-a');
+  const running = group.run();
+  try {
+    const handle = await startEpisode(taskQueue, task, image, model);
+    const result = await handle.result();
+    return { task, result, modelSteps: scheduled(await handle.fetchHistory(), 'modelStep').map(inputOf) };
+  } finally {
+    group.shutdown();
+    await running;
+  }
+}
+
+test('an output that is not a call and a repeated call are sampled again; the episode keeps the calls it takes', { timeout: 5 * 60_000 }, async () => {
+  const { task, result, modelSteps } = await glitchyEpisode(27, 'f', { temperature: 0, maxTokens: 64, resampleRepeats: 1, resampleInvalid: 1 });
+  assert.equal(result.passed, true, result.errors.join('; '));
+  const seeds = modelSteps.map((s) => s.seed);
+  // Every step drew twice: the glitch, then the script's call (the reference calls, submit the last of them).
+  assert.equal(seeds.length, 2 * task.reference.length);
+  assert.equal(new Set(seeds).size, seeds.length, 'each sample has its own seed');
+  const stored = store.listEpisodes(task.id).find((e) => e.policy === 'model');
+  assert.deepEqual(stored?.steps.map((s) => s.toolCall), task.reference, 'no repeat and no broken output was kept');
+});
+
+test('without resample budgets an output that is not a call stops the episode, and it fails saying so', { timeout: 5 * 60_000 }, async () => {
+  const { result, modelSteps } = await glitchyEpisode(28, 'g', { temperature: 0, maxTokens: 64, resampleRepeats: 0, resampleInvalid: 0 });
+  assert.equal(result.passed, false);
+  assert.match(result.errors.join('; '), /episode stopped: invalid model output: not a complete tool call/);
+  assert.equal(modelSteps.length, 1);
 });

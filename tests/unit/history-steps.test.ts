@@ -46,6 +46,26 @@ test('an episode reads as its model calls, tool calls, probe and verdict, in ord
   assert.match(text, /verdict: (PASSED|failed)/);
 });
 
+test('a model call that reports token usage shows prompt tokens evaluated and reused, and tokens generated', () => {
+  // The fixture predates usage: add it to every model step's recorded result, as the engines now return it.
+  const json = JSON.parse(readFileSync(join(dir, 'agent-episode.json'), 'utf8'));
+  let patchedSteps = 0;
+  for (const e of json.events) {
+    const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+    if (!payload?.data) continue;
+    const value = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+    if (!value?.step?.raw) continue;
+    value.step.usage = { promptTokens: 700, evaluatedTokens: 120, completionTokens: 31 };
+    payload.data = Buffer.from(JSON.stringify(value)).toString('base64');
+    patchedSteps++;
+  }
+  assert.ok(patchedSteps >= 1);
+  const models = historySteps(historyFromJSON(json)).filter((s) => s.kind === 'model');
+  assert.equal(models.length, patchedSteps);
+  for (const m of models) assert.equal(m.details[3], 'tokens: 700 prompt (120 evaluated, 580 reused), 31 generated');
+  assert.ok(historySteps(load('agent-episode.json')).filter((s) => s.kind === 'model').every((m) => !m.details.some((d) => d.startsWith('tokens:'))), 'no usage, no tokens line');
+});
+
 test('a run reads as its child workflows and how it ended', () => {
   const steps = historySteps(load('synthesis-run.json'));
   const children = steps.filter((s) => s.kind === 'child');

@@ -136,6 +136,16 @@ describe('OpenAICompatibleEngine', () => {
     const result = await engine.step(input);
     assert.deepEqual(result.toolCall, { name: 'submit', arguments: {} });
     assert.equal(double.requests[0]?.headers.authorization, undefined);
+    assert.equal(result.usage, undefined, 'a reply without usage reports none');
+  });
+
+  it('reports the token usage the server gives, cached prompt tokens as reused', async () => {
+    const double = await startServerDouble((_req, res) =>
+      json(res, 200, { ...toolCallReply('submit', '{}'), usage: { prompt_tokens: 500, completion_tokens: 12, prompt_tokens_details: { cached_tokens: 448 } } }),
+    );
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    assert.deepEqual((await engine.step(input)).usage, { promptTokens: 500, evaluatedTokens: 52, completionTokens: 12 });
   });
 
   it('treats empty argument text as no arguments', async () => {

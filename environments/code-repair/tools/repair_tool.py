@@ -155,7 +155,10 @@ def edit(args):
             compile(updated, path, "exec")
         except SyntaxError as error:
             report += f"\nwarning: {path} no longer parses: {error.msg} (line {error.lineno})"
-    return report
+            return report
+    # Small models that made the right edit tend to go on editing until the step limit; the next move is the
+    # agent's to choose, but it should know the ones that end the task.
+    return report + "\nIf this completes the fix, call submit (run_tests checks it first)."
 
 
 def run_tests(_args):
