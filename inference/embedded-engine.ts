@@ -33,6 +33,20 @@ export interface EmbeddedEngineOptions {
    * baseline the prefix-reuse benchmark compares against).
    */
   reusePrefix?: boolean;
+  /**
+   * Context sequences, each holding one conversation's evaluated tokens (default 8). Steps still run one at a
+   * time (decoding several sequences together does not pay on a small CPU), but interleaved episodes each find
+   * their own conversation still evaluated instead of evicting one another's.
+   */
+  sequences?: number;
+}
+
+/** A context sequence and the conversation it last evaluated, for routing the next step to it. */
+interface SequenceSlot {
+  sequence: LlamaContextSequence;
+  /** The tools and messages of the last prompt evaluated on it, each as JSON. */
+  holds: string[];
+  lastUsed: number;
 }
 
 export class EmbeddedEngine implements InferenceEngine {
@@ -42,13 +56,15 @@ export class EmbeddedEngine implements InferenceEngine {
   // would interleave their tokens. So steps run one at a time: each waits for the previous to settle.
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Steps run so far: the clock for least-recently-used sequences. */
+  private steps = 0;
 
   private constructor(
     modelPath: string,
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
+    private readonly slots: SequenceSlot[],
     private readonly chatWrapper: ChatWrapper,
     private readonly reusePrefix: boolean,
   ) {
@@ -72,11 +88,12 @@ export class EmbeddedEngine implements InferenceEngine {
     try {
       const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
       const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 8192);
-      const context = await model.createContext({ contextSize, sequences: 1, threads });
-      const sequence = context.getSequence();
+      const sequences = opts.reusePrefix === false ? 1 : Math.max(1, opts.sequences ?? 8);
+      const context = await model.createContext({ contextSize, sequences, threads });
+      const slots = Array.from({ length: sequences }, () => ({ sequence: context.getSequence(), holds: [], lastUsed: 0 }));
       // Resolved once from the model's own metadata (its chat template), not per step.
       const chatWrapper = resolveChatWrapper(model);
-      return new EmbeddedEngine(modelPath, llama, model, context, sequence, chatWrapper, opts.reusePrefix ?? true);
+      return new EmbeddedEngine(modelPath, llama, model, context, slots, chatWrapper, opts.reusePrefix ?? true);
     } catch (err) {
       await llama.dispose();
       throw new Error(`could not load model ${modelPath}: ${(err as Error).message}`, { cause: err });
@@ -103,9 +120,14 @@ export class EmbeddedEngine implements InferenceEngine {
     // split in the last bits: greedy decoding gives the same output, sampling may not (bench/prefix-reuse
     // measures how often). Nothing saw the lost try, so nothing depends on it. With reusePrefix false every step
     // starts from an empty sequence and the same input and seed give the same output bit for bit.
-    if (!this.reusePrefix) await this.sequence.clearHistory();
-    const metered = this.sequence.tokenMeter.getState();
-    const chat = new LlamaChat({ contextSequence: this.sequence, chatWrapper: this.chatWrapper });
+    const holds = [JSON.stringify(input.tools), ...input.messages.map((m) => JSON.stringify(m))];
+    const slot = this.slotFor(holds);
+    const sequence = slot.sequence;
+    if (!this.reusePrefix) await sequence.clearHistory();
+    // Forgotten until the step succeeds: a failed step may leave the sequence anywhere.
+    slot.holds = [];
+    const metered = sequence.tokenMeter.getState();
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper });
     let raw: string;
     let stopReason: string;
     let usage: TokenUsage;
@@ -119,14 +141,16 @@ export class EmbeddedEngine implements InferenceEngine {
       });
       raw = response.response;
       stopReason = response.metadata.stopReason;
-      const used = this.sequence.tokenMeter.diff(metered);
+      const used = sequence.tokenMeter.diff(metered);
       const completionTokens = this.model.tokenize(raw, false, 'trimLeadingSpace').length;
       usage = {
         // The sequence holds the prompt and what was generated after it (the last token may not be evaluated).
-        promptTokens: Math.max(used.usedInputTokens, this.sequence.contextTokens.length - used.usedOutputTokens),
+        promptTokens: Math.max(used.usedInputTokens, sequence.contextTokens.length - used.usedOutputTokens),
         evaluatedTokens: used.usedInputTokens,
         completionTokens,
       };
+      slot.holds = holds;
+      slot.lastUsed = ++this.steps;
     } finally {
       chat.dispose({ disposeSequence: false });
     }
@@ -143,6 +167,26 @@ export class EmbeddedEngine implements InferenceEngine {
       }
       throw err;
     }
+  }
+
+  /**
+   * The sequence whose conversation shares the most leading messages (and the tools) with this prompt: the next
+   * step of the same episode finds its whole history there, another episode of the same task its task prompt.
+   * Ties go to the least recently used, so a new conversation evicts the one idle longest.
+   */
+  private slotFor(holds: string[]): SequenceSlot {
+    const shared = (slot: SequenceSlot) => {
+      let n = 0;
+      while (n < holds.length && n < slot.holds.length && slot.holds[n] === holds[n]) n++;
+      return n;
+    };
+    let best = this.slots[0]!;
+    let bestShared = shared(best);
+    for (const slot of this.slots.slice(1)) {
+      const n = shared(slot);
+      if (n > bestShared || (n === bestShared && slot.lastUsed < best.lastUsed)) [best, bestShared] = [slot, n];
+    }
+    return best;
   }
 
   /** Grammars take a while to compile, and a task family offers the same tools on every step. */
