@@ -421,8 +421,9 @@ def attempt(r, tier):
         if context is None:
             continue
         old, new = context
-        # Tier 0 spells the edit out as JSON for small models: no quotes or backslashes to escape.
-        if tier == 0 and any(ch in old + new for ch in "\"\\\n"):
+        # Tier 0 spells the edit out as JSON for small models: no quotes or backslashes to escape, and no brackets
+        # or braces, which SmolLM2 confuses with the JSON's own ("ordered[:3}": 0 of 8 episodes).
+        if tier == 0 and any(ch in old + new for ch in "\"\\\n[]{}"):
             continue
         task = assemble(tier, plan, sources, buggy, fn, site, alt, visible, hidden, path, old, new)
         if task is not None:
