@@ -34,7 +34,7 @@ export interface EmbeddedEngineOptions {
    */
   reusePrefix?: boolean;
   /**
-   * Context sequences, each holding one conversation's evaluated tokens (default 8). Steps still run one at a
+   * Context sequences, each holding one conversation's evaluated tokens (default 12, about 190 MB each for SmolLM2-135M at 8,192 tokens). Steps still run one at a
    * time (decoding several sequences together does not pay on a small CPU), but interleaved episodes each find
    * their own conversation still evaluated instead of evicting one another's.
    */
@@ -88,7 +88,7 @@ export class EmbeddedEngine implements InferenceEngine {
     try {
       const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
       const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 8192);
-      const sequences = opts.reusePrefix === false ? 1 : Math.max(1, opts.sequences ?? 8);
+      const sequences = opts.reusePrefix === false ? 1 : Math.max(1, opts.sequences ?? 12);
       const context = await model.createContext({ contextSize, sequences, threads });
       const slots = Array.from({ length: sequences }, () => ({ sequence: context.getSequence(), holds: [], lastUsed: 0 }));
       // Resolved once from the model's own metadata (its chat template), not per step.
