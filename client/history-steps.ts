@@ -50,13 +50,14 @@ function describeActivity(name: string, input: unknown[], result: unknown, max: 
     const chars = JSON.stringify(messages).length;
     const out = result as { ok?: boolean; step?: { raw: string; durationMs: number; usage?: TokenUsage }; error?: string; raw?: string };
     const details = [`prompt: ${messages.length} messages, ${chars} characters`];
-    if (out?.ok && out.step) details.push(`output: ${clip(out.step.raw, max)}`, `model time: ${(out.step.durationMs / 1000).toFixed(2)} s`);
-    const usage = out?.ok ? out.step?.usage : undefined;
-    if (usage) {
-      const reused = usage.promptTokens - usage.evaluatedTokens;
-      details.push(`tokens: ${usage.promptTokens} prompt (${usage.evaluatedTokens} evaluated, ${reused} reused), ${usage.completionTokens} generated`);
-    }
-    else if (out) details.push(`invalid output: ${clip(out.error ?? '', max)}`, `raw: ${clip(out.raw ?? '', max)}`);
+    if (out?.ok && out.step) {
+      details.push(`output: ${clip(out.step.raw, max)}`, `model time: ${(out.step.durationMs / 1000).toFixed(2)} s`);
+      const usage = out.step.usage;
+      if (usage) {
+        const reused = usage.promptTokens - usage.evaluatedTokens;
+        details.push(`tokens: ${usage.promptTokens} prompt (${usage.evaluatedTokens} evaluated, ${reused} reused), ${usage.completionTokens} generated`);
+      }
+    } else if (out) details.push(`invalid output: ${clip(out.error ?? '', max)}`, `raw: ${clip(out.raw ?? '', max)}`);
     return { kind: 'model', title: 'model call', details };
   }
   if (name === 'toolStep') {
