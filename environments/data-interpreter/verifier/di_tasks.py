@@ -836,14 +836,19 @@ def call(name, **arguments):
     return {"name": name, "arguments": arguments}
 
 
-SUBMIT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "answer": {"type": "string", "maxLength": 40, "description": "the number, rounded to 2 decimal places"},
-    },
-    "required": ["answer"],
-    "additionalProperties": False,
-}
+def submit_schema(description):
+    return {
+        "type": "object",
+        "properties": {"answer": {"type": "string", "maxLength": 40, "description": description}},
+        "required": ["answer"],
+        "additionalProperties": False,
+    }
+
+
+SUBMIT_SCHEMA = submit_schema("the number, rounded to 2 decimal places")
+# Tier 0's answer is the whole number its code prints. Asked for "rounded to 2 decimal places", SmolLM2 copied that
+# number into submit in 4 of 48 samples, told "digits only" in 9 of 48.
+SUBMIT_SCHEMA_T0 = submit_schema("the number, digits only")
 
 
 def numbers_in(text):
@@ -1015,7 +1020,7 @@ def make_task(seed, tier, index):
         "prompt": prompt,
         # Tier 0 offers only the call its prompt spells out (and submit).
         "tools": ["run_python"] if tier == 0 else ["list_files", "read_file", "run_python"],
-        "submit": SUBMIT_SCHEMA,
+        "submit": SUBMIT_SCHEMA_T0 if tier == 0 else SUBMIT_SCHEMA,
         "files": files,
         "reference": [*work, submit(answer)],
         "outcomeSchema": outcome_schema(interval_pattern(exact), files),
