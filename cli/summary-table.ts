@@ -24,8 +24,12 @@ export function renderSummary(store: Store, runId: string, band: AcceptanceBand,
   const tasks = store.listTasks(runId);
   if (tasks.length <= TASK_LIST_MAX) {
     const list = new Table({ head: ['task', 'tier', 'status', 'pass rate', 'reason'], style });
+    const counts = store.modelEpisodeCounts(runId);
     for (const t of tasks) {
-      list.push([t.spec.id.replace(`${runId}/`, ''), t.tier, t.status, t.passRate === null ? '-' : `${(100 * t.passRate).toFixed(0)}%`, t.reason ?? '']);
+      const ran = counts.get(t.spec.id)?.episodes ?? k;
+      // A task stopped early says over how many episodes its rate is.
+      const rate = t.passRate === null ? '-' : `${(100 * t.passRate).toFixed(0)}%${ran < k ? ` of ${ran}` : ''}`;
+      list.push([t.spec.id.replace(`${runId}/`, ''), t.tier, t.status, rate, t.reason ?? '']);
     }
     out.push(list.toString());
   }
@@ -44,6 +48,12 @@ export function renderSummary(store: Store, runId: string, band: AcceptanceBand,
     }
   }
   out.push(table.toString());
+  const rows = report.families.flatMap((f) => f.tiers);
+  const saved = rows.reduce((n, row) => n + row.episodesSaved, 0);
+  if (saved > 0) {
+    const planned = k * rows.reduce((n, row) => n + row.measured, 0);
+    out.push(`early stop saved ${saved} of ${planned} planned model episodes; a task stopped early has its pass rate over the episodes that ran`);
+  }
   const frontiers = new Table({ head: ['family', 'frontier', 'meaning'], style });
   for (const family of report.families) {
     frontiers.push([

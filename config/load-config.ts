@@ -77,6 +77,9 @@ export function validateConfig(value: unknown, file: string, baseDir = process.c
   if (raw.acceptance.minPassRate > raw.acceptance.maxPassRate) {
     rules.push('/acceptance/minPassRate must not exceed /acceptance/maxPassRate');
   }
+  if (raw.model.engine !== 'openai' && raw.model.concurrency !== undefined && raw.model.concurrency > 1) {
+    rules.push(`/model/concurrency ${raw.model.concurrency}: the embedded engine serves one call at a time; set it only with engine: openai`);
+  }
   const environments = [...new Set([...raw.environments.map((dir) => resolve(baseDir, dir)), ...extraEnvDirs.map((d) => resolve(d))])];
   let catalog: EnvironmentCatalog;
   try {

@@ -24,7 +24,7 @@ export interface RunConfig {
   seed: number;
   episodesPerTask: number;
   maxSteps: number;
-  acceptance: { minPassRate: number; maxPassRate: number };
+  acceptance: { minPassRate: number; maxPassRate: number; earlyStop: boolean };
   model: {
     engine: 'embedded' | 'openai';
     path?: string;
@@ -36,6 +36,10 @@ export interface RunConfig {
     resampleRepeats: number;
     /** Resamples of an output that is not a valid call (see agentEpisode). */
     resampleInvalid: number;
+    /** Model calls a worker keeps in flight (openai; unset: 8 for openai, 1 for embedded). */
+    concurrency?: number;
+    /** openai: further attempts after HTTP 429/5xx or a dropped connection. */
+    retries: number;
   };
   sandbox: { memoryMb: number; pidsLimit: number; cpus: number; timeoutSeconds: number; outputLimitBytes: number; hostWaitSeconds: number };
   concurrency: { tasks: number; episodes: number };

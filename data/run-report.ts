@@ -21,6 +21,8 @@ export interface TierReport {
   accepted: number;
   episodes: number;
   passedEpisodes: number;
+  /** Model episodes not run because the task's decision was settled early (`acceptance.earlyStop`). */
+  episodesSaved: number;
   /** Mean over measured tasks of the unbiased pass@1 and pass@k (k = episodes per task). */
   passAt1: number | null;
   passAtK: number | null;
@@ -51,7 +53,7 @@ export function runReport(store: Store, runId: string, band: AcceptanceBand, k: 
     if (!row) {
       row = {
         family: task.family, tier: task.tier, generated: 0, contaminated: 0, exactDuplicates: 0, nearDuplicates: 0,
-        gatedOut: {}, failed: 0, measured: 0, accepted: 0, episodes: 0, passedEpisodes: 0, passAt1: null, passAtK: null, k,
+        gatedOut: {}, failed: 0, measured: 0, accepted: 0, episodes: 0, passedEpisodes: 0, episodesSaved: 0, passAt1: null, passAtK: null, k,
         rates: [], atK: [],
       };
       rows.set(key, row);
@@ -68,6 +70,8 @@ export function runReport(store: Store, runId: string, band: AcceptanceBand, k: 
         row.measured++;
         row.episodes += counts.episodes;
         row.passedEpisodes += counts.passed;
+        // A task decided on its pass rate over fewer than k episodes stopped early; a broken one has no rate.
+        if (task.passRate !== null && counts.episodes < k) row.episodesSaved += k - counts.episodes;
         row.rates.push(counts.passed / counts.episodes);
         row.atK.push(passAtK(counts.episodes, counts.passed, Math.min(k, counts.episodes)));
       } else if (task.status === 'rejected') {

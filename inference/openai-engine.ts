@@ -13,11 +13,22 @@ export interface OpenAICompatibleEngineOptions {
   apiKey?: string;
   /** Per request, including reading the body. Default 120 s. */
   timeoutMs?: number;
+  /** Further attempts after an overloaded or failing server (429, 5xx, a dropped connection). Default 4. */
+  retries?: number;
+  /** The first back-off; each next one doubles, with jitter, up to maxBackoffMs. Default 500 ms. */
+  backoffMs?: number;
+  /** The longest wait between attempts, a server's Retry-After included. Default 30 s. */
+  maxBackoffMs?: number;
+  /** Waits between attempts (test doubles replace it). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Answers worth another attempt: the server is busy, restarting or failing for now, not refusing the request. */
+const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** The server could not be reached or did not answer with a usable chat completion. */
 export class InferenceServerError extends Error {
-  override readonly name = 'InferenceServerError';
+  override readonly name: string = 'InferenceServerError';
 
   constructor(
     message: string,
@@ -28,6 +39,23 @@ export class InferenceServerError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * The server refused this request for good (400, 401, 404, 422, ...): the same request cannot succeed, so the
+ * model activity does not retry it either (workflows/activity-options.ts).
+ */
+export class ModelRequestRejectedError extends InferenceServerError {
+  override readonly name = 'ModelRequestRejectedError';
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), or null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /** Why fetch failed, in words: undici hides the socket error (ECONNREFUSED, ENOTFOUND, ...) in `cause`. */
@@ -80,31 +108,7 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
 
-    let status: number;
-    let bodyText: string;
-    try {
-      // One signal covers connecting, waiting for headers and reading the body.
-      const response = await fetch(this.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      bodyText = await response.text();
-      if (!response.ok) {
-        throw new InferenceServerError(
-          `POST ${this.url} returned HTTP ${status} ${response.statusText}: ${preview(bodyText, 300)}`,
-          this.url,
-          status,
-        );
-      }
-    } catch (err) {
-      if (err instanceof InferenceServerError) throw err;
-      throw new InferenceServerError(`POST ${this.url} failed: ${describeFetchFailure(err, this.timeoutMs)}`, this.url, undefined, {
-        cause: err,
-      });
-    }
+    const { status, bodyText } = await this.postWithRetries(JSON.stringify(request), headers);
 
     const malformed = (why: string) =>
       new InferenceServerError(`POST ${this.url} returned a malformed body (HTTP ${status}): ${why}: ${preview(bodyText, 300)}`, this.url, status);
@@ -122,6 +126,48 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     const toolCall = parseToolCall(raw, input.tools);
     const usage = usageOf(isPlainObject(body) ? body.usage : undefined);
     return { toolCall, raw, durationMs: performance.now() - started, ...(usage ? { usage } : {}) };
+  }
+
+  /**
+   * POSTs the request, again after a back-off while the server answers 429/5xx or drops the connection (its
+   * Retry-After honoured, capped), up to `retries` more times; a timeout or a refusal (other 4xx) ends at once.
+   * Retrying here, inside the one model activity, keeps the wait off the workflow's history and lets a busy
+   * server say how long to wait; the activity's own retries still cover a worker that dies.
+   */
+  private async postWithRetries(body: string, headers: Record<string, string>): Promise<{ status: number; bodyText: string }> {
+    const retries = this.opts.retries ?? 4;
+    const base = this.opts.backoffMs ?? 500;
+    const cap = this.opts.maxBackoffMs ?? 30_000;
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      let bodyText: string;
+      const tries = attempt === 0 ? '' : ` (attempt ${attempt + 1} of ${retries + 1})`;
+      try {
+        // One signal covers connecting, waiting for headers and reading the body.
+        response = await fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        bodyText = await response.text();
+      } catch (err) {
+        const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+        if (timedOut || attempt >= retries) {
+          throw new InferenceServerError(`POST ${this.url} failed${tries}: ${describeFetchFailure(err, this.timeoutMs)}`, this.url, undefined, { cause: err });
+        }
+        await sleep(this.backoff(attempt, base, cap, null));
+        continue;
+      }
+      if (response.ok) return { status: response.status, bodyText };
+      const message = `POST ${this.url} returned HTTP ${response.status} ${response.statusText}${tries}: ${preview(bodyText, 300)}`;
+      if (!RETRY_STATUSES.has(response.status)) throw new ModelRequestRejectedError(message, this.url, response.status);
+      if (attempt >= retries) throw new InferenceServerError(message, this.url, response.status);
+      await sleep(this.backoff(attempt, base, cap, retryAfterMs(response.headers.get('retry-after'))));
+    }
+  }
+
+  /** Exponential back-off, its upper half jittered (spreads many workers' retries), or the server's Retry-After; capped. */
+  private backoff(attempt: number, base: number, cap: number, retryAfter: number | null): number {
+    if (retryAfter !== null) return Math.min(cap, retryAfter);
+    const ceiling = Math.min(cap, base * 2 ** attempt);
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
   /**
@@ -163,7 +209,8 @@ export class OpenAICompatibleEngine implements InferenceEngine {
   }
 
   async close(): Promise<void> {
-    // Nothing to release: every request carries its own connection and timeout.
+    // Nothing to release: fetch (undici) keeps idle connections to the server alive in its own pool and reuses
+    // them for the next requests; each request carries its own timeout.
   }
 }
 

@@ -12,25 +12,30 @@ export interface EngineProvider {
 }
 
 /** The engine a worker serves, under the name of its model queue, with how many calls it takes at once. */
-export function workerEngine(choice: EngineChoice): { provider: EngineProvider; fingerprint: string; concurrency: number; modelPath: string | null } {
-  const resolved: EngineChoice = choice.engine === 'openai' ? choice : { ...choice, path: choice.path ?? resolveModelPath() };
+export function workerEngine(
+  choice: EngineChoice & { concurrency?: number; retries?: number },
+): { provider: EngineProvider; fingerprint: string; concurrency: number; modelPath: string | null } {
+  const resolved: EngineChoice & { retries?: number } = choice.engine === 'openai' ? choice : { ...choice, path: choice.path ?? resolveModelPath() };
   return {
     modelPath: resolved.engine === 'openai' ? null : resolved.path!,
     provider: engineProvider(resolved),
     fingerprint: engineFingerprint(resolved),
-    // The embedded engine runs one step at a time; a server batches concurrent requests itself.
-    concurrency: choice.engine === 'openai' ? 8 : 1,
+    // The embedded engine runs one step at a time; a server batches concurrent requests itself, and takes as many
+    // as the config says (its batch size: with latency L per call, C in flight drive it at C/L calls a second).
+    concurrency: choice.engine === 'openai' ? (choice.concurrency ?? DEFAULT_OPENAI_CONCURRENCY) : 1,
   };
 }
 
 /** The key for an OpenAI-compatible server comes from the environment, never from a config file. */
 export const openAIApiKey = () => process.env.OPENAI_API_KEY || undefined;
 
-export function engineProvider(choice: EngineChoice): EngineProvider {
+export const DEFAULT_OPENAI_CONCURRENCY = 8;
+
+export function engineProvider(choice: EngineChoice & { retries?: number }): EngineProvider {
   let loading: Promise<InferenceEngine> | null = null;
   const load = async (): Promise<InferenceEngine> =>
     choice.engine === 'openai'
-      ? new OpenAICompatibleEngine({ baseUrl: choice.baseUrl!, model: choice.model!, apiKey: openAIApiKey() })
+      ? new OpenAICompatibleEngine({ baseUrl: choice.baseUrl!, model: choice.model!, apiKey: openAIApiKey(), retries: choice.retries })
       : EmbeddedEngine.load(choice.path ?? resolveModelPath());
   return {
     get() {

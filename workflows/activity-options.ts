@@ -17,7 +17,8 @@ export const modelCall: ActivityOptions = {
   heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 8,
-    nonRetryableErrorTypes: ['InvalidModelOutputError'],
+    // A server that refused the request (400, 401, 404, ...) refuses it again; 429/5xx were retried in the engine.
+    nonRetryableErrorTypes: ['InvalidModelOutputError', 'ModelRequestRejectedError'],
   },
 };
 

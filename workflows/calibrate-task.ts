@@ -16,7 +16,9 @@ import { gateSuite, generation, quick } from './activity-options.js';
 import { episodeId, episodeWorkflowId } from '../core/ids.js';
 import { agentEpisode, type AgentEpisodeInput, type EpisodeSummary } from './agent-episode.js';
 import { failureMessage } from './failure-message.js';
-import { mapLimit } from '../core/map-limit.js';
+import { mapLimitUntil } from '../core/map-limit.js';
+import { bandText, inBand } from '../calibration/acceptance.js';
+import { decisionSettled } from '../calibration/early-stop.js';
 import type { RunQueues } from './run-queues.js';
 
 export interface CalibrateTaskInput {
@@ -90,20 +92,36 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
   };
 
   const indexes = Array.from({ length: config.episodesPerTask }, (_, i) => i);
-  const runs = await mapLimit(indexes, config.concurrency.episodes, episode);
+  const band = config.acceptance;
+  let passedSoFar = 0;
+  let failedSoFar = 0;
+  const counted = async (index: number): Promise<EpisodeOutcome> => {
+    const outcome = await episode(index);
+    if ('passed' in outcome) {
+      if (outcome.passed) passedSoFar++;
+      else failedSoFar++;
+    }
+    return outcome;
+  };
+  // Without earlyStop (the default) every one of the k episodes runs. Histories recorded before the setting
+  // carry no `earlyStop` and replay this way.
+  const settled = () => band.earlyStop === true && decisionSettled(band, config.episodesPerTask, passedSoFar, failedSoFar);
+  const runs = await mapLimitUntil(indexes, config.concurrency.episodes, counted, settled);
   const failed = runs.filter((r): r is { failed: string } => 'failed' in r);
-  // A pass rate over fewer episodes than asked would be a different measurement: reject instead.
+  // A pass rate over fewer episodes than asked for because some failed would be a different measurement: reject
+  // instead (a stop on a settled decision is the only other way to run fewer).
   if (failed.length > 0) return broke(`${failed.length} of ${runs.length} model episodes failed; first: ${failed[0].failed}`);
 
   const passed = runs.filter((r) => 'passed' in r && r.passed).length;
+  // When stopped early, over the episodes that ran; that rate lies in the band exactly when every completion's would.
   const passRate = passed / runs.length;
-  const { minPassRate, maxPassRate } = config.acceptance;
-  const accepted = passRate >= minPassRate && passRate <= maxPassRate;
+  const accepted = inBand(band, passRate);
+  const over = runs.length < config.episodesPerTask ? ` over ${runs.length} of ${config.episodesPerTask} episodes (stopped early)` : '';
   return decide({
     passRate,
     episodes: runs.length,
     passed,
     accepted,
-    reason: accepted ? null : `pass rate ${passRate.toFixed(2)} outside [${minPassRate}, ${maxPassRate}]`,
+    reason: accepted ? null : `pass rate ${passRate.toFixed(2)}${over} outside ${bandText(band)}`,
   });
 }

@@ -90,6 +90,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const started = Date.now();
     try {
       console.error(`run ${runId}: k=${config.episodesPerTask}, model ${engine.fingerprint}`);
+      // Each episode in flight has at most one model call out: fewer episodes (or sandboxes) than the engine's
+      // slots leave the server under-used, whatever its capacity.
+      const inFlight = Math.min(config.concurrency.tasks * config.concurrency.episodes, args['max-sandboxes']);
+      if (inFlight < engine.concurrency) {
+        console.error(`  note: at most ${inFlight} episodes run at once (concurrency.tasks × concurrency.episodes, --max-sandboxes), fewer than the ${engine.concurrency} model calls the engine takes at once; raise them to keep the server busy`);
+      }
       for (const [i, f] of config.families.entries()) {
         const env = environments[i];
         const plan = f.tasks !== undefined ? `${f.tasks} tasks, tiers ${f.tiers.join(',')} following the model` : `${f.tasksPerTier} tasks at each of tiers ${f.tiers.join(',')}`;

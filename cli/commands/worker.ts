@@ -15,6 +15,7 @@ interface WorkerArgs {
   model?: string;
   'openai-base-url'?: string;
   'openai-model'?: string;
+  'openai-concurrency'?: number;
   store: boolean;
   'env-dir'?: string[];
   'max-sandboxes': number;
@@ -29,6 +30,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .option('model', { type: 'string', describe: 'GGUF file for the embedded engine (default TASKSYNTH_MODEL or SmolLM2)' })
       .option('openai-base-url', { type: 'string', describe: 'serve an OpenAI-compatible server\'s model instead' })
       .option('openai-model', { type: 'string', describe: 'model name for the OpenAI-compatible server' })
+      .option('openai-concurrency', { type: 'number', describe: 'model calls this worker keeps in flight to the server (default 8)' })
+      .check((a) => a['openai-concurrency'] === undefined || (Number.isInteger(a['openai-concurrency']) && (a['openai-concurrency'] as number) >= 1) || `--openai-concurrency ${a['openai-concurrency']}: give a whole number, at least 1`)
       .option('store', {
         type: 'boolean',
         default: false,
@@ -42,7 +45,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   handler: async (args) => {
     const engine = workerEngine(
       args['openai-base-url']
-        ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'] }
+        ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'], concurrency: args['openai-concurrency'] }
         : { engine: 'embedded', path: args.model },
     );
     await checkEngine(engine);

@@ -237,7 +237,8 @@ test('a run whose every task broke for one cause (a model server that fails ever
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   const config = validateConfig(
     { name: 'broken-model', family: 'files', seed: 8, tiers: [0], tasksPerTier: 2, episodesPerTask: 1, maxSteps: 2,
-      model: { engine: 'openai', baseUrl, model: 'dead' }, concurrency: { tasks: 2, episodes: 1 } },
+      // No in-engine retries: the activity's own retries already make this test wait about a minute.
+      model: { engine: 'openai', baseUrl, model: 'dead', retries: 0 }, concurrency: { tasks: 2, episodes: 1 } },
     'broken model test config',
   );
   const engine = workerEngine(config.model);
@@ -264,4 +265,72 @@ test('a run whose every task broke for one cause (a model server that fails ever
   }
   const left = await docker.listContainers({ all: true, filters: { label: [`tasksynth.run=${runId}`] } });
   assert.equal(left.length, 0, 'every sandbox was removed');
+});
+
+test('with acceptance.earlyStop a task stops its model episodes once its decision is settled, and the run says so', { timeout: 10 * 60_000 }, async () => {
+  // Test double: an OpenAI-compatible server that plays the files tier-0 task right in every odd-numbered episode
+  // (the write_file call its prompt spells out, then submit) and submits at once in every even-numbered one.
+  let episodes = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (req.url === '/v1/models') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: [{ id: 'double' }] }));
+        return;
+      }
+      const messages = (JSON.parse(body) as { messages: Array<{ role: string; content?: string }> }).messages;
+      const first = !messages.some((m) => m.role === 'assistant');
+      if (first) episodes++;
+      const spelled = /Call write_file with path "([^"]+)" and content "([^"]+)"/.exec(messages.find((m) => m.role === 'user')?.content ?? '');
+      const call = first && episodes % 2 === 1 && spelled
+        ? { name: 'write_file', arguments: { path: spelled[1], content: spelled[2] } }
+        : { name: 'submit', arguments: {} };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', tool_calls: [
+        { id: 'c', type: 'function', function: { name: call.name, arguments: JSON.stringify(call.arguments) } },
+      ] } }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const k = 8;
+  const config = validateConfig(
+    { name: 'early-stop', families: [{ name: 'files', seed: 12, tiers: [0, 1], tasks: 2 }], episodesPerTask: k, maxSteps: 3,
+      model: { engine: 'openai', baseUrl, model: 'double' }, acceptance: { earlyStop: true }, concurrency: { tasks: 1, episodes: 1 } },
+    'early stop test config',
+  );
+  const engine = workerEngine(config.model);
+  const catalog = new EnvironmentCatalog();
+  const environment = environmentRef(catalog.get('files'));
+  const runId = runIdFor(config, engine.fingerprint, [environment.hash]);
+  const taskQueue = `early-stop-${process.pid}`;
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: 'default', taskQueue, store, docker, catalog, engine });
+  const running = workers.run();
+  try {
+    const handle = await startSynthesisRun(env.client, { runId, config, environments: [environment], taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
+    await watchRun(handle, () => undefined, 500);
+    const tasks = store.listTasks(runId);
+    assert.equal(tasks.length, 2);
+    // One pass and one failure settle the default band [0.01, 1]: every pass rate the other six could give is in it.
+    for (const task of tasks) {
+      const model = store.listEpisodes(task.id).filter((e) => e.policy === 'model');
+      assert.equal(model.length, 2, `${task.id} ran ${model.length} model episodes`);
+      assert.deepEqual(model.map((e) => e.verdict.passed).sort(), [false, true]);
+      assert.equal(task.status, 'accepted');
+      assert.equal(task.passRate, 0.5, 'the pass rate is over the episodes that ran');
+      // Tier 0 was solved in one episode of two, not in every one: the curriculum stays at tier 0.
+      assert.equal(task.tier, 0, 'a task stopped early never counts as solved in every episode');
+    }
+    assert.equal(episodes, 4);
+    const report = runReport(store, runId, config.acceptance, k);
+    const row = report.families[0].tiers[0];
+    assert.equal(row.episodesSaved, 2 * (k - 2));
+    assert.equal(row.passAtK, 1, `pass@${k} of a task stopped early is over the episodes that ran (pass@2 here)`);
+  } finally {
+    workers.shutdown();
+    await running;
+    server.close();
+  }
 });

@@ -33,6 +33,17 @@ test('defaults are filled in', () => {
   assert.equal(cfg.sandbox.pidsLimit, 64);
   assert.equal(cfg.concurrency.tasks, 2);
   assert.equal(cfg.acceptance.maxPassRate, 1);
+  assert.equal(cfg.acceptance.earlyStop, false, 'every task runs its k episodes unless asked otherwise');
+  assert.equal(cfg.model.retries, 4);
+  assert.equal(cfg.model.concurrency, undefined, 'the engine picks: one call for embedded, 8 for openai');
+});
+
+test('model.concurrency is for a server; the embedded engine serves one call at a time', () => {
+  const problems = problemsOf({ ...minimal, model: { concurrency: 4 } });
+  assert.ok(problems.some((p) => p.startsWith('/model/concurrency 4: the embedded engine serves one call at a time')), problems.join('\n'));
+  const served = validateConfig({ ...minimal, model: { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', concurrency: 64 } }, 'server.yaml');
+  assert.equal(served.model.concurrency, 64);
+  assert.ok(problemsOf({ ...minimal, model: { engine: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', concurrency: 0 } }).some((p) => p.startsWith('/model/concurrency')));
 });
 
 test('a field of the wrong type is named by its path', () => {

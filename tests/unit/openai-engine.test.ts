@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { InvalidModelOutputError } from '../../inference/engine.js';
-import { InferenceServerError, OpenAICompatibleEngine } from '../../inference/openai-engine.js';
+import { InferenceServerError, ModelRequestRejectedError, OpenAICompatibleEngine, retryAfterMs } from '../../inference/openai-engine.js';
 import type { ModelStepInput, ToolSpec } from '../../schemas/types.js';
 
 interface Recorded {
@@ -169,7 +169,7 @@ describe('OpenAICompatibleEngine', () => {
   it('gives an HTTP error naming the URL and status', async () => {
     const double = await startServerDouble((_req, res) => json(res, 500, { error: { message: 'model exploded' } }));
     doubles.push(double);
-    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', retries: 0 });
     await assert.rejects(engine.step(input), (err: unknown) => {
       assert.ok(err instanceof InferenceServerError);
       assert.equal(err.status, 500);
@@ -177,6 +177,62 @@ describe('OpenAICompatibleEngine', () => {
       assert.match(err.message, new RegExp(`^POST ${double.baseUrl}/chat/completions returned HTTP 500 .*model exploded`));
       return true;
     });
+  });
+
+  it('retries 429 and 5xx after a back-off, honouring Retry-After, and then returns the call', async () => {
+    const replies = [
+      (res: ServerResponse) => {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        res.end('{"error":"slow down"}');
+      },
+      (res: ServerResponse) => json(res, 503, { error: 'loading' }),
+      (res: ServerResponse) => json(res, 200, toolCallReply('submit', '{}')),
+    ];
+    const double = await startServerDouble((_req, res) => replies[Math.min(double.requests.length - 1, 2)]!(res));
+    doubles.push(double);
+    const waits: number[] = [];
+    const engine = new OpenAICompatibleEngine({
+      baseUrl: double.baseUrl, model: 'smol', backoffMs: 500, sleep: async (ms) => void waits.push(ms),
+    });
+    assert.deepEqual((await engine.step(input)).toolCall, { name: 'submit', arguments: {} });
+    assert.equal(double.requests.length, 3);
+    assert.equal(waits[0], 2000, 'the server said to wait 2 s');
+    assert.ok(waits[1]! >= 500 && waits[1]! <= 1000, `second back-off ${waits[1]} ms: 1 s, its upper half jittered`);
+    assert.deepEqual(double.requests[2]!.body, double.requests[0]!.body, 'every attempt sends the same request');
+  });
+
+  it('gives up after its retries with the last status, and never retries a request the server refused', async () => {
+    let status = 502;
+    const double = await startServerDouble((_req, res) => json(res, status, { error: `status ${status}` }));
+    doubles.push(double);
+    const waits: number[] = [];
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', retries: 2, maxBackoffMs: 700, sleep: async (ms) => void waits.push(ms) });
+    await assert.rejects(engine.step(input), (err: unknown) => {
+      assert.ok(err instanceof InferenceServerError && !(err instanceof ModelRequestRejectedError));
+      assert.match(err.message, /returned HTTP 502 .*\(attempt 3 of 3\)/);
+      return true;
+    });
+    assert.equal(double.requests.length, 3);
+    assert.ok(waits.length === 2 && waits.every((w) => w <= 700), `waits ${waits} stay under the cap`);
+
+    status = 400;
+    await assert.rejects(engine.step(input), (err: unknown) => {
+      assert.ok(err instanceof ModelRequestRejectedError, 'a refusal is its own error type, which the model activity does not retry');
+      assert.equal(err.name, 'ModelRequestRejectedError');
+      assert.equal(err.status, 400);
+      return true;
+    });
+    assert.equal(double.requests.length, 4, 'one request for the refusal');
+    assert.equal(waits.length, 2);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(retryAfterMs('3', now), 3000);
+    assert.equal(retryAfterMs('0.5', now), 500);
+    assert.equal(retryAfterMs('Thu, 01 Jan 2026 00:00:10 GMT', now), 10_000);
+    assert.equal(retryAfterMs('soon', now), null);
+    assert.equal(retryAfterMs(null, now), null);
   });
 
   it('gives a clear error for a malformed body', async () => {
@@ -198,7 +254,7 @@ describe('OpenAICompatibleEngine', () => {
     // Take an ephemeral port and release it, so it is known to be closed.
     const double = await startServerDouble(() => undefined);
     await double.close();
-    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', retries: 0 });
     await assert.rejects(engine.step(input), (err: unknown) => {
       assert.ok(err instanceof InferenceServerError);
       assert.equal(err.status, undefined);
