@@ -1,6 +1,6 @@
 // One model call per activity: a worker crash after a finished call never repeats it, since its result is
 // recorded in the workflow history.
-import { heartbeat } from '@temporalio/activity';
+import { cancellationSignal, heartbeat } from '@temporalio/activity';
 import { InvalidModelOutputError, type InferenceEngine } from '../inference/engine.js';
 import type { ModelStepInput, ModelStepResult } from '../schemas/types.js';
 
@@ -18,7 +18,9 @@ export function createModelActivities(engine: () => Promise<InferenceEngine>) {
       const beat = setInterval(() => heartbeat(), HEARTBEAT_MS);
       try {
         const loaded = await engine();
-        return { ok: true, step: await loaded.step(input) };
+        // Cancellation (the activity timed out or its workflow went away) reaches the call: no orphan keeps
+        // retrying against a server while Temporal runs the step elsewhere.
+        return { ok: true, step: await loaded.step(input, cancellationSignal()) };
       } catch (error) {
         if (error instanceof InvalidModelOutputError) return { ok: false, error: error.message, raw: error.raw };
         throw error;

@@ -1,5 +1,6 @@
 // When a task's remaining model episodes can no longer change anything the run does with it (opt-in:
-// `acceptance.earlyStop`). Pure, so the calibration workflow calls it as is and a replay takes the same path.
+// `acceptance.earlyStop`). Pure, so the calibration workflow calls it as is and a replay takes the same path; a
+// change to it changes the path of recorded histories, so it needs a `patched()` in calibrate-task.ts.
 //
 // Two things must be settled before the rest of the k episodes are skipped:
 // - the acceptance decision: every pass rate the remaining episodes could still produce lies inside the band, or

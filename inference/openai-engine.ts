@@ -24,7 +24,7 @@ export interface OpenAICompatibleEngineOptions {
 }
 
 /** Answers worth another attempt: the server is busy, restarting or failing for now, not refusing the request. */
-const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+const retryable = (status: number) => status >= 500 || status === 408 || status === 425 || status === 429;
 
 /** The server could not be reached or did not answer with a usable chat completion. */
 export class InferenceServerError extends Error {
@@ -43,10 +43,26 @@ export class InferenceServerError extends Error {
 
 /**
  * The server refused this request for good (400, 401, 404, 422, ...): the same request cannot succeed, so the
- * model activity does not retry it either (workflows/activity-options.ts).
+ * model activity does not retry it either (workflows/activity-options.ts, which matches the class name).
  */
 export class ModelRequestRejectedError extends InferenceServerError {
   override readonly name = 'ModelRequestRejectedError';
+}
+
+/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Retry-After in milliseconds (seconds or an HTTP date), or null when absent or unreadable. */
@@ -94,7 +110,7 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     this.name = `openai:${opts.model}`;
   }
 
-  async step(input: ModelStepInput): Promise<ModelStepResult> {
+  async step(input: ModelStepInput, signal?: AbortSignal): Promise<ModelStepResult> {
     const started = performance.now();
     const request = {
       model: this.opts.model,
@@ -108,7 +124,7 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
 
-    const { status, bodyText } = await this.postWithRetries(JSON.stringify(request), headers);
+    const { status, bodyText } = await this.postWithRetries(JSON.stringify(request), headers, signal);
 
     const malformed = (why: string) =>
       new InferenceServerError(`POST ${this.url} returned a malformed body (HTTP ${status}): ${why}: ${preview(bodyText, 300)}`, this.url, status);
@@ -129,35 +145,41 @@ export class OpenAICompatibleEngine implements InferenceEngine {
   }
 
   /**
-   * POSTs the request, again after a back-off while the server answers 429/5xx or drops the connection (its
-   * Retry-After honoured, capped), up to `retries` more times; a timeout or a refusal (other 4xx) ends at once.
+   * POSTs the request, again after a back-off while the server answers 408/425/429/5xx or drops the connection
+   * (its Retry-After honoured, capped), up to `retries` more times; a timeout, a refusal (any other 4xx) or the
+   * activity's cancellation ends at once.
    * Retrying here, inside the one model activity, keeps the wait off the workflow's history and lets a busy
    * server say how long to wait; the activity's own retries still cover a worker that dies.
    */
-  private async postWithRetries(body: string, headers: Record<string, string>): Promise<{ status: number; bodyText: string }> {
+  private async postWithRetries(body: string, headers: Record<string, string>, cancel?: AbortSignal): Promise<{ status: number; bodyText: string }> {
     const retries = this.opts.retries ?? 4;
     const base = this.opts.backoffMs ?? 500;
     const cap = this.opts.maxBackoffMs ?? 30_000;
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const sleep = this.opts.sleep ?? ((ms: number) => abortableSleep(ms, cancel));
     for (let attempt = 0; ; attempt++) {
+      cancel?.throwIfAborted();
       let response: Response;
       let bodyText: string;
       const tries = attempt === 0 ? '' : ` (attempt ${attempt + 1} of ${retries + 1})`;
+      const timeout = AbortSignal.timeout(this.timeoutMs);
       try {
-        // One signal covers connecting, waiting for headers and reading the body.
-        response = await fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        // One signal covers connecting, waiting for headers and reading the body; cancellation ends it too.
+        const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
+        response = await fetch(this.url, { method: 'POST', headers, body, signal });
         bodyText = await response.text();
       } catch (err) {
-        const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
-        if (timedOut || attempt >= retries) {
-          throw new InferenceServerError(`POST ${this.url} failed${tries}: ${describeFetchFailure(err, this.timeoutMs)}`, this.url, undefined, { cause: err });
+        if (cancel?.aborted) throw err;
+        // Whether it fired before the headers or while the body was read, the timeout's own signal says so.
+        if (timeout.aborted || attempt >= retries) {
+          const why = timeout.aborted ? `timed out after ${this.timeoutMs} ms` : describeFetchFailure(err, this.timeoutMs);
+          throw new InferenceServerError(`POST ${this.url} failed${tries}: ${why}`, this.url, undefined, { cause: err });
         }
         await sleep(this.backoff(attempt, base, cap, null));
         continue;
       }
       if (response.ok) return { status: response.status, bodyText };
       const message = `POST ${this.url} returned HTTP ${response.status} ${response.statusText}${tries}: ${preview(bodyText, 300)}`;
-      if (!RETRY_STATUSES.has(response.status)) throw new ModelRequestRejectedError(message, this.url, response.status);
+      if (!retryable(response.status)) throw new ModelRequestRejectedError(message, this.url, response.status);
       if (attempt >= retries) throw new InferenceServerError(message, this.url, response.status);
       await sleep(this.backoff(attempt, base, cap, retryAfterMs(response.headers.get('retry-after'))));
     }

@@ -9,15 +9,16 @@ export const quick: ActivityOptions = {
 
 /**
  * One model call. A retry re-runs the same seed, so a retried call yields the same tool call. Enough attempts to
- * outlast workers killed one after another mid-call (each noticed by the heartbeat), about a minute in all before a
- * server that keeps failing fails the episode.
+ * outlast workers killed one after another mid-call (each noticed by the heartbeat), about a minute of waits in
+ * all. An OpenAI-compatible engine first retries a busy or failing server itself, within one attempt
+ * (`model.retries`); an attempt that overruns is cancelled, and the engine stops with it.
  */
 export const modelCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 8,
-    // A server that refused the request (400, 401, 404, ...) refuses it again; 429/5xx were retried in the engine.
+    // A server that refused the request (400, 401, 404, ...) refuses it again. Matched by class name.
     nonRetryableErrorTypes: ['InvalidModelOutputError', 'ModelRequestRejectedError'],
   },
 };

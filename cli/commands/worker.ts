@@ -16,6 +16,7 @@ interface WorkerArgs {
   'openai-base-url'?: string;
   'openai-model'?: string;
   'openai-concurrency'?: number;
+  'openai-retries'?: number;
   store: boolean;
   'env-dir'?: string[];
   'max-sandboxes': number;
@@ -31,6 +32,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .option('openai-base-url', { type: 'string', describe: 'serve an OpenAI-compatible server\'s model instead' })
       .option('openai-model', { type: 'string', describe: 'model name for the OpenAI-compatible server' })
       .option('openai-concurrency', { type: 'number', describe: 'model calls this worker keeps in flight to the server (default 8)' })
+      .option('openai-retries', { type: 'number', describe: 'further attempts after HTTP 429/5xx or a dropped connection (default 4)' })
+      .check((a) => a['openai-retries'] === undefined || (Number.isInteger(a['openai-retries']) && (a['openai-retries'] as number) >= 0) || `--openai-retries ${a['openai-retries']}: give a whole number, at least 0`)
       .check((a) => a['openai-concurrency'] === undefined || (Number.isInteger(a['openai-concurrency']) && (a['openai-concurrency'] as number) >= 1) || `--openai-concurrency ${a['openai-concurrency']}: give a whole number, at least 1`)
       .option('store', {
         type: 'boolean',
@@ -45,7 +48,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   handler: async (args) => {
     const engine = workerEngine(
       args['openai-base-url']
-        ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'], concurrency: args['openai-concurrency'] }
+        ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'], concurrency: args['openai-concurrency'], retries: args['openai-retries'] }
         : { engine: 'embedded', path: args.model },
     );
     await checkEngine(engine);

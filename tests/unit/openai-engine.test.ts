@@ -202,14 +202,14 @@ describe('OpenAICompatibleEngine', () => {
   });
 
   it('gives up after its retries with the last status, and never retries a request the server refused', async () => {
-    let status = 502;
+    let status = 529; // any 5xx, not only the common ones
     const double = await startServerDouble((_req, res) => json(res, status, { error: `status ${status}` }));
     doubles.push(double);
     const waits: number[] = [];
     const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', retries: 2, maxBackoffMs: 700, sleep: async (ms) => void waits.push(ms) });
     await assert.rejects(engine.step(input), (err: unknown) => {
       assert.ok(err instanceof InferenceServerError && !(err instanceof ModelRequestRejectedError));
-      assert.match(err.message, /returned HTTP 502 .*\(attempt 3 of 3\)/);
+      assert.match(err.message, /returned HTTP 529 .*\(attempt 3 of 3\)/);
       return true;
     });
     assert.equal(double.requests.length, 3);
@@ -224,6 +224,21 @@ describe('OpenAICompatibleEngine', () => {
     });
     assert.equal(double.requests.length, 4, 'one request for the refusal');
     assert.equal(waits.length, 2);
+  });
+
+  it('stops waiting and retrying as soon as its activity is cancelled', async () => {
+    const double = await startServerDouble((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
+      res.end('{"error":"overloaded"}');
+    });
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol' });
+    const cancel = new AbortController();
+    const started = Date.now();
+    setTimeout(() => cancel.abort(new Error('activity cancelled')), 100);
+    await assert.rejects(engine.step(input, cancel.signal), /activity cancelled/);
+    assert.ok(Date.now() - started < 5_000, 'did not sit out the 30 s Retry-After');
+    assert.equal(double.requests.length, 1, 'no attempt after the cancellation');
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
