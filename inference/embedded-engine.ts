@@ -17,6 +17,7 @@ import {
 import type { ModelStepInput, ModelStepResult, TokenUsage, ToolSpec } from '../schemas/types.js';
 import { InvalidModelOutputError, type InferenceEngine } from './engine.js';
 import { renderChatHistory } from './prompt.js';
+import { CpuContention, threadsFor } from './cpu-contention.js';
 import { buildToolCallSchema, parseToolCall } from './tool-call-schema.js';
 
 export interface EmbeddedEngineOptions {
@@ -26,6 +27,11 @@ export interface EmbeddedEngineOptions {
   gpu?: false;
   /** Compute threads; defaults to the cores available to this process. */
   threads?: number;
+  /**
+   * Before each step, use fewer threads while other processes keep cores busy (default true; see
+   * cpu-contention.ts). False keeps `threads` whatever the load (the baseline bench/threads-under-load compares).
+   */
+  adaptThreads?: boolean;
   /**
    * Keep what the sequence has evaluated and evaluate only the part of a step's prompt that differs from it
    * (default true). Consecutive steps of an episode share everything up to their last turn, and episodes of one
@@ -67,6 +73,8 @@ export class EmbeddedEngine implements InferenceEngine {
     private readonly slots: SequenceSlot[],
     private readonly chatWrapper: ChatWrapper,
     private readonly reusePrefix: boolean,
+    private readonly threads: number,
+    private readonly contention: CpuContention | null,
   ) {
     this.name = `embedded:${basename(modelPath)}`;
   }
@@ -93,7 +101,8 @@ export class EmbeddedEngine implements InferenceEngine {
       const slots = Array.from({ length: sequences }, () => ({ sequence: context.getSequence(), holds: [], lastUsed: 0 }));
       // Resolved once from the model's own metadata (its chat template), not per step.
       const chatWrapper = resolveChatWrapper(model);
-      return new EmbeddedEngine(modelPath, llama, model, context, slots, chatWrapper, opts.reusePrefix ?? true);
+      const contention = opts.adaptThreads === false ? null : new CpuContention();
+      return new EmbeddedEngine(modelPath, llama, model, context, slots, chatWrapper, opts.reusePrefix ?? true, threads, contention);
     } catch (err) {
       await llama.dispose();
       throw new Error(`could not load model ${modelPath}: ${(err as Error).message}`, { cause: err });
@@ -124,6 +133,13 @@ export class EmbeddedEngine implements InferenceEngine {
     const slot = this.slotFor(holds);
     const sequence = slot.sequence;
     if (!this.reusePrefix) await sequence.clearHistory();
+    if (this.contention) {
+      // Sized by the load seen during the previous evaluation. ggml's CPU kernels split the same work by rows,
+      // so the thread count should change how fast a result comes, not the result; bench:threads checks it.
+      const threads = threadsFor(this.threads, availableParallelism(), this.contention.othersBusy());
+      if (this.llama.maxThreads !== threads) this.llama.maxThreads = threads;
+      this.contention.start();
+    }
     // Forgotten until the step succeeds: a failed step may leave the sequence anywhere.
     slot.holds = [];
     const metered = sequence.tokenMeter.getState();
@@ -152,6 +168,7 @@ export class EmbeddedEngine implements InferenceEngine {
       slot.holds = holds;
       slot.lastUsed = ++this.steps;
     } finally {
+      this.contention?.stop();
       chat.dispose({ disposeSequence: false });
     }
 
