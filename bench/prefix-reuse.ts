@@ -5,7 +5,7 @@
 // (the rule the engine states: a step's output depends on its input and seed only, not on the sequence's state).
 // Run: npm run bench:prefix (needs the default model: npm run setup).
 import { performance } from 'node:perf_hooks';
-import { EnvironmentCatalog } from '../environments/catalog.js';
+import { FILES_PROMPTS, filesTools } from './files-prompts.js';
 import { EmbeddedEngine } from '../inference/embedded-engine.js';
 import { resolveModelPath } from '../inference/model-path.js';
 import { SUBMIT_TOOL, type ChatMessage, type ModelStepResult, type ToolSpec } from '../schemas/types.js';
@@ -52,16 +52,8 @@ async function episode(engine: EmbeddedEngine, tools: ToolSpec[], prompt: string
 }
 
 async function main(): Promise<void> {
-  const pkg = new EnvironmentCatalog().get('files');
-  const tools: ToolSpec[] = [
-    ...pkg.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
-    { name: SUBMIT_TOOL, description: 'Finish the task.', parameters: { type: 'object', properties: {}, additionalProperties: false } },
-  ];
-  const prompts = [
-    'Create notes.txt containing the word apple, then rename it to fruit.txt, then submit.',
-    'Write the number 42 into answer.txt and delete draft.txt, then submit.',
-    'Make a folder named archive and move report.txt into it, then submit.',
-  ];
+  const tools = filesTools();
+  const prompts = FILES_PROMPTS;
   const modelPath = resolveModelPath();
   const reuse = await EmbeddedEngine.load(modelPath, { reusePrefix: true });
   const clear = await EmbeddedEngine.load(modelPath, { reusePrefix: false });

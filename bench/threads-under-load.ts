@@ -6,10 +6,10 @@
 // Run: npm run bench:threads (needs the default model: npm run setup).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { EnvironmentCatalog } from '../environments/catalog.js';
+import { FILES_PROMPTS, filesTools } from './files-prompts.js';
 import { EmbeddedEngine } from '../inference/embedded-engine.js';
 import { resolveModelPath } from '../inference/model-path.js';
-import { SUBMIT_TOOL, type ChatMessage, type ToolSpec } from '../schemas/types.js';
+import type { ChatMessage, ToolSpec } from '../schemas/types.js';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 6);
 
@@ -40,16 +40,8 @@ function hog(): ChildProcess {
 }
 
 async function main(): Promise<void> {
-  const pkg = new EnvironmentCatalog().get('files');
-  const tools: ToolSpec[] = [
-    ...pkg.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
-    { name: SUBMIT_TOOL, description: 'Finish the task.', parameters: { type: 'object', properties: {}, additionalProperties: false } },
-  ];
-  const prompts = [
-    'Create notes.txt containing the word apple, then rename it to fruit.txt, then submit.',
-    'Write the number 42 into answer.txt and delete draft.txt, then submit.',
-    'Make a folder named archive and move report.txt into it, then submit.',
-  ];
+  const tools = filesTools();
+  const prompts = FILES_PROMPTS;
   const threads = availableParallelism();
   const path = resolveModelPath();
   // Every step from an empty sequence: each measures the same work.
