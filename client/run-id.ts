@@ -9,8 +9,19 @@ import type { RunConfig } from '../config/run-config.js';
 
 export function runIdentity(config: RunConfig, engineFingerprint: string, environmentHashes: string[]): string {
   return createHash('sha256')
-    .update(`${stableStringify(config)}\n${engineFingerprint}\n${environmentHashes.join(',')}`)
+    .update(`${stableStringify(identityView(config))}\n${engineFingerprint}\n${environmentHashes.join(',')}`)
     .digest('hex');
+}
+
+/**
+ * The config as its identity sees it. Left out: settings that change how fast a run goes against a server, not
+ * what it computes (`model.concurrency`, `model.retries`), so a run resumes under its id after they change; and
+ * `acceptance.earlyStop` at its default (off), so configs written before the setting existed keep their ids.
+ */
+export function identityView(config: RunConfig): unknown {
+  const { concurrency: _slots, retries: _retries, ...model } = config.model;
+  const { earlyStop, ...acceptance } = config.acceptance;
+  return { ...config, model, acceptance: earlyStop ? { ...acceptance, earlyStop } : acceptance };
 }
 
 export function runIdFor(config: RunConfig, engineFingerprint: string, environmentHashes: string[]): string {

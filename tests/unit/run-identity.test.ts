@@ -18,6 +18,20 @@ import { engineFingerprint } from '../../worker/queue-names.js';
 const dir = mkdtempSync(join(tmpdir(), 'tasksynth-run-identity-'));
 const cli = join(projectRoot(), 'dist', 'cli', 'main.js');
 
+test('a server\'s concurrency and retries do not change a run\'s id; early stop does, and off is as if unset', () => {
+  const base = loadConfig(join(projectRoot(), 'examples', 'quickstart.yaml'));
+  const id = (change: (c: typeof base) => void) => {
+    const c = structuredClone(base);
+    change(c);
+    return runIdFor(c, 'openai-0123456789', ['h1']);
+  };
+  const same = id(() => undefined);
+  assert.equal(id((c) => Object.assign(c.model, { retries: 9, concurrency: 64 })), same);
+  assert.equal(id((c) => delete (c.acceptance as { earlyStop?: boolean }).earlyStop), same);
+  assert.notEqual(id((c) => (c.acceptance.earlyStop = true)), same, 'early stop changes which episodes run');
+  assert.notEqual(id((c) => (c.model.temperature = 0.5)), same);
+});
+
 test('the embedded model is named by its file\'s content: a copy is the same model, changed bytes are another', () => {
   const a = join(dir, 'a.gguf');
   writeFileSync(a, Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(64, 1)]));
