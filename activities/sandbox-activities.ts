@@ -7,7 +7,11 @@ import { ensureEnvironmentImage } from '../environments/image.js';
 import { probeTaskState, runToolCall, startTaskSandbox, type ProbeReading } from '../environments/task-sandbox.js';
 import { MissingBaseImageError, requireBaseImage } from '../sandboxes/base-image.js';
 import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, type SandboxLimits } from '../sandboxes/profile.js';
+import type { RemovalQueue } from '../sandboxes/removal-queue.js';
 import { SandboxError, SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
+import type { WarmPool } from '../sandboxes/warm-pool.js';
+import stableStringify from 'fast-json-stable-stringify';
+import { hashFields } from '../core/content-hash.js';
 import type { EnvironmentRef, TaskSpec, ToolCall, ToolResult } from '../schemas/types.js';
 
 export interface SandboxUpInput {
@@ -20,6 +24,8 @@ export interface SandboxUpInput {
   limits: SandboxLimits;
   /** Why this sandbox replaces an earlier one of the episode (kept in the history), when it does. */
   replaces?: string;
+  /** How many more sandboxes of the same task are expected soon (the task's later episodes): a warm pool's hint. */
+  ahead?: number;
 }
 
 const nonRetryable = (message: string) => ApplicationFailure.nonRetryable(message, 'SandboxError');
@@ -56,12 +62,16 @@ export interface SandboxActivityOptions {
    * so across the host's workers of that service).
    */
   maxLiveSandboxes?: number;
+  /** Warm sandboxes handed to episodes (see sandboxes/warm-pool.ts); without one every start is cold. */
+  pool?: WarmPool;
+  /** Removals done in the background and drained when the worker stops; without it each removal is waited for. */
+  removals?: RemovalQueue;
 }
 
 export const DEFAULT_MAX_LIVE_SANDBOXES = 16;
 
 export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog, opts: SandboxActivityOptions = {}) {
-  const owner = opts.owner ?? {};
+  const { owner = {}, pool, removals } = opts;
   const cap = opts.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES;
   // Starts in flight in this process, counted with the daemon's live containers so two starts cannot both take
   // the last slot (workers in separate processes on one host may overshoot by their starts in flight).
@@ -79,27 +89,48 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
     /** Starts the episode's sandbox with the task's initial state; a host without the image builds it first. */
     async sandboxUp(input: SandboxUpInput): Promise<string> {
       const pkg = packageOf(input.task.environment);
-      const base = await requireBaseImage(docker).catch((error: unknown) => {
-        throw error instanceof MissingBaseImageError ? nonRetryable(error.message) : error;
-      });
-      const image = await ensureEnvironmentImage(docker, pkg, base);
-      if (image !== input.image) {
-        throw nonRetryable(`this worker builds ${pkg.name} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`);
-      }
-      const ownedBy = Object.entries(owner).map(([k, v]) => `${k}=${v}`);
-      const live = await docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`, LABEL_EPISODE, ...ownedBy], status: ['running'] } });
-      const mine = live.some((c) => c.Names?.includes(`/${sandboxName(input.id)}`)); // a retried start replaces its own
-      if (!mine && live.length + starting >= cap) {
-        throw ApplicationFailure.nonRetryable(`this host holds ${live.length} live sandboxes (its cap is ${cap}); the episode waits for a slot`, HOST_FULL);
-      }
-      starting++;
+      // Checked before any start, not before a warm handover: a warm sandbox of this image shows it is there.
+      let checked: Promise<string> | undefined;
+      const imageReady = () =>
+        (checked ??= (async () => {
+          const base = await requireBaseImage(docker).catch((error: unknown) => {
+            throw error instanceof MissingBaseImageError ? nonRetryable(error.message) : error;
+          });
+          const image = await ensureEnvironmentImage(docker, pkg, base);
+          if (image !== input.image) {
+            throw nonRetryable(`this worker builds ${pkg.name} as ${image} but the run uses ${input.image}: workers run different tasksynth versions`);
+          }
+          return image;
+        })());
+      const name = sandboxName(input.id);
+      const labels = { ...input.labels, ...owner };
+      const start = async (as: string, withLabels: Record<string, string>) =>
+        startTaskSandbox(manager(input.limits), pkg, await imageReady(), input.task, withLabels, as);
+      // A cold start takes a slot under the host's cap; a warm sandbox holds one already.
+      const cold = async (): Promise<string> => {
+        for (;;) {
+          const live = await liveSandboxes(docker, owner);
+          const mine = live.some((c) => c.Names?.includes(`/${name}`)); // a retried start replaces its own
+          if (mine || live.length + starting < cap) break;
+          // Warm sandboxes are a guess at the next episode; this one is here now.
+          if (await pool?.evictOne()) continue;
+          throw ApplicationFailure.nonRetryable(`this host holds ${live.length} live sandboxes (its cap is ${cap}); the episode waits for a slot`, HOST_FULL);
+        }
+        starting++;
+        try {
+          return await start(name, labels);
+        } finally {
+          starting--;
+        }
+      };
       try {
-        return await startTaskSandbox(manager(input.limits), pkg, image, input.task, { ...input.labels, ...owner }, sandboxName(input.id));
+        if (!pool) return await cold();
+        const { [LABEL_EPISODE]: _episode, ...shared } = labels;
+        const key = hashFields([input.image, JSON.stringify(input.limits), stableStringify(shared), stableStringify(input.task)]);
+        return (await pool.take({ key, name, labels, ahead: input.ahead ?? 0, start }, cold)).id;
       } catch (error) {
         if (error instanceof SandboxError) throw nonRetryable(error.message);
         throw error;
-      } finally {
-        starting--;
       }
     },
 
@@ -121,15 +152,26 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
       return onContainer(docker, containerId, () => probeTaskState(manager(limits), packageOf(task.environment), containerId, task));
     },
 
+    /** Removes the sandbox; with a removal queue, in the background (the episode does not wait for Docker). */
     async sandboxDown(containerId: string): Promise<void> {
-      await manager().remove(containerId);
+      if (removals) removals.later(containerId);
+      else await manager().remove(containerId);
     },
 
     /** Removes an episode's sandbox by the name its start gives it: for a start that was cancelled or failed midway. */
     async sandboxDiscard(id: string): Promise<void> {
-      await manager().remove(sandboxName(id));
+      if (!removals) return manager().remove(sandboxName(id));
+      // Resolved to an id now, so a later sandbox under the same name is never the one removed.
+      const found = await manager().idOf(sandboxName(id));
+      if (found) removals.later(found);
     },
   };
+}
+
+/** The running episode sandboxes (warm ones included) of the owner's Temporal service on this host. */
+export function liveSandboxes(docker: Docker, owner: Record<string, string>) {
+  const ownedBy = Object.entries(owner).map(([k, v]) => `${k}=${v}`);
+  return docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`, LABEL_EPISODE, ...ownedBy], status: ['running'] } });
 }
 
 export type SandboxActivities = ReturnType<typeof createSandboxActivities>;

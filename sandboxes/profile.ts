@@ -35,6 +35,13 @@ export const LABEL_TASK = 'tasksynth.task';
 export const LABEL_EPISODE = 'tasksynth.episode';
 export const LABEL_FAMILY = 'tasksynth.family';
 /**
+ * Set on a container a warm pool started before any episode asked for it (the pool's id). Such a container's
+ * LABEL_EPISODE is empty, since labels cannot change once it is handed out: its episode knows it by name.
+ */
+export const LABEL_POOL = 'tasksynth.pool';
+/** Names of warm containers not yet handed out; sandboxName() never makes one (its names start `tasksynth-`). */
+export const POOL_NAME_PREFIX = 'tasksynth_pool-';
+/**
  * The Temporal service and namespace whose workflows own a container: the sweep asks only that service whether a
  * container's episode is over, and leaves containers of any other service on the same Docker host alone.
  */

@@ -259,6 +259,68 @@ export class SandboxManager {
     return { image: Config.Image, labels };
   }
 
+  /** Gives a container the name `name`; a container an earlier attempt left under that name is replaced. */
+  async rename(id: string, name: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    await container.rename({ name }).catch(async (err: unknown) => {
+      if (statusCodeOf(err) !== 409) throw err;
+      await this.remove(name);
+      await container.rename({ name });
+    });
+  }
+
+  async isRunning(id: string): Promise<boolean> {
+    return (await this.docker.getContainer(id).inspect()).State.Running === true;
+  }
+
+  /**
+   * Reports each container carrying `label` that stops or is removed from now on (`onStop`, with its id), until
+   * the returned function is called. `onEnd` when the daemon ends the stream (it restarted, or the connection
+   * broke): from then on nothing is reported, and any such container may have stopped unseen.
+   */
+  async watchStops(label: string, onStop: (id: string) => void, onEnd: () => void): Promise<() => void> {
+    const abort = new AbortController();
+    const filters = { type: ['container'], event: ['die', 'destroy'], label: [label] };
+    const stream = (await this.docker.getEvents({ filters, abortSignal: abort.signal } as never)) as unknown as NodeJS.ReadableStream;
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        try {
+          const event = JSON.parse(line) as { id?: string; Actor?: { ID?: string } };
+          const id = event.Actor?.ID ?? event.id;
+          if (id) onStop(id);
+        } catch {
+          // Not an event line; the next one is read as usual.
+        }
+      }
+    });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (!abort.signal.aborted) onEnd();
+    };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
+    return () => abort.abort();
+  }
+
+  /** The id of the container named `name`, or null when there is none. */
+  async idOf(name: string): Promise<string | null> {
+    return this.docker
+      .getContainer(name)
+      .inspect()
+      .then((info) => info.Id, (err: unknown) => {
+        if (statusCodeOf(err) === 404) return null;
+        throw err;
+      });
+  }
+
   /** Force-removes a container; one that is already gone is fine. */
   async remove(id: string): Promise<void> {
     try {

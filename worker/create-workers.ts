@@ -11,13 +11,16 @@ import type Docker from 'dockerode';
 import { createEnvironmentActivities } from '../activities/environment-activities.js';
 import { createHostQueueActivities } from '../activities/host-queue-activities.js';
 import { createModelActivities } from '../activities/model-activities.js';
-import { createSandboxActivities, DEFAULT_MAX_LIVE_SANDBOXES } from '../activities/sandbox-activities.js';
+import { createSandboxActivities, DEFAULT_MAX_LIVE_SANDBOXES, liveSandboxes } from '../activities/sandbox-activities.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import type { EngineProvider } from './engine-provider.js';
-import { LABEL_TEMPORAL } from '../sandboxes/profile.js';
+import { DEFAULT_LIMITS, LABEL_TEMPORAL } from '../sandboxes/profile.js';
+import { RemovalQueue } from '../sandboxes/removal-queue.js';
+import { SandboxManager } from '../sandboxes/sandbox.js';
+import { DEFAULT_WARM_IDLE_MS, DEFAULT_WARM_SANDBOXES, WarmPool } from '../sandboxes/warm-pool.js';
 import { hostQueueName, modelQueueName, storeQueueName } from './queue-names.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 
@@ -31,13 +34,15 @@ export interface WorkerDeps {
   /** The environment packages this worker can run (built-in ones and the user's folders). */
   catalog: EnvironmentCatalog;
   /** Serve model calls for this engine. */
-  engine?: { provider: EngineProvider; fingerprint: string; concurrency: number };
+  engine?: { provider: EngineProvider; fingerprint: string; concurrency: number; prefetch?: number };
   /** Serve store writes into this database. */
   store?: Store;
   /** Sandboxes in flight on this host at once. */
   maxSandboxActivities?: number;
   /** Live episode sandboxes this Docker host holds at most; episodes wait for a slot (default 16). */
   maxLiveSandboxes?: number;
+  /** Sandboxes kept warm for the next episodes of a task (default 2; 0: every sandbox starts cold). */
+  warmSandboxes?: number;
   /** The Docker host's name in its queue (default: this machine's host name). */
   hostName?: string;
   /**
@@ -49,8 +54,13 @@ export interface WorkerDeps {
 
 export interface WorkerGroup {
   queues: string[];
-  /** Resolves when every worker has stopped; if one fails, the others are shut down and the error is thrown. */
+  /**
+   * Resolves when every worker has stopped and this host's warm sandboxes and pending removals are gone; if one
+   * worker fails, the others are shut down and the error is thrown.
+   */
   run(): Promise<void>;
+  /** The host's warm pool, when it has one. */
+  pool?: WarmPool;
   shutdown(): void;
 }
 
@@ -58,6 +68,21 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   const base = { connection: deps.connection, namespace: deps.namespace };
   const hostQueue = hostQueueName(deps.taskQueue, deps.hostName);
   const owner: Record<string, string> = deps.temporalService ? { [LABEL_TEMPORAL]: deps.temporalService } : {};
+  const cap = deps.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES;
+  const sandboxes = new SandboxManager(deps.docker, DEFAULT_LIMITS);
+  const removals = new RemovalQueue(sandboxes, (id, error) =>
+    console.error(`removing sandbox ${id.slice(0, 12)} failed (${(error as Error).message}); the sweep removes it later`),
+  );
+  const warmSize = deps.warmSandboxes ?? DEFAULT_WARM_SANDBOXES;
+  const pool =
+    warmSize > 0
+      ? new WarmPool(sandboxes, removals, {
+          size: warmSize,
+          idleMs: DEFAULT_WARM_IDLE_MS,
+          room: async () => (await liveSandboxes(deps.docker, owner)).length < cap,
+          onError: (error) => console.error(`a warm sandbox failed to start (the next episode starts its own): ${(error as Error).message}`),
+        })
+      : undefined;
   const workers = [
     await Worker.create({
       ...base,
@@ -72,10 +97,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
     await Worker.create({
       ...base,
       taskQueue: hostQueue,
-      activities: createSandboxActivities(deps.docker, deps.catalog, { owner, maxLiveSandboxes: deps.maxLiveSandboxes }),
+      activities: createSandboxActivities(deps.docker, deps.catalog, { owner, maxLiveSandboxes: cap, pool, removals }),
       // A slot for every live sandbox (each has one call in flight at most) and a few for starts and removals:
       // a busy host then never keeps a call waiting long enough to look lost.
-      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? (deps.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES) + 4,
+      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? cap + 4,
     }),
   ];
   if (deps.engine) {
@@ -85,8 +110,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
         ...base,
         taskQueue: modelQueueName(deps.taskQueue, deps.engine.fingerprint),
         activities: createModelActivities(() => provider.get()),
-        // Take only as many calls as the engine serves at once, so none waits out its timeout in a local line.
-        maxConcurrentActivityTaskExecutions: deps.engine.concurrency,
+        // As many calls as the engine serves at once, and its few prefetched ones (a short local line, one call long).
+        maxConcurrentActivityTaskExecutions: deps.engine.concurrency + (deps.engine.prefetch ?? 0),
+        // A poll per slot: each poll's round trip to the server is time the slot would stand empty.
+        maxConcurrentActivityTaskPolls: deps.engine.concurrency + (deps.engine.prefetch ?? 0),
       }),
     );
   }
@@ -101,15 +128,22 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   return {
     queues: workers.map((w) => w.options.taskQueue),
     run: async () => {
-      await Promise.all(
-        workers.map((w) =>
-          w.run().catch((error) => {
-            shutdown();
-            throw error;
-          }),
-        ),
-      );
+      try {
+        await Promise.all(
+          workers.map((w) =>
+            w.run().catch((error) => {
+              shutdown();
+              throw error;
+            }),
+          ),
+        );
+      } finally {
+        // No activity runs any more: what the host still holds for this worker goes now.
+        if (pool) await pool.drain();
+        else await removals.drain();
+      }
     },
     shutdown,
+    pool,
   };
 }

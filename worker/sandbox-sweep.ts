@@ -5,11 +5,15 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Docker from 'dockerode';
 import { episodeWorkflowId, taskWorkflowId } from '../core/ids.js';
-import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, LABEL_TASK, LABEL_TEMPORAL } from '../sandboxes/profile.js';
+import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, LABEL_POOL, LABEL_TASK, LABEL_TEMPORAL, POOL_NAME_PREFIX } from '../sandboxes/profile.js';
+import { DEFAULT_WARM_IDLE_MS } from '../sandboxes/warm-pool.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 
 /** Longer than any activity that holds a container outside an episode (a task's gates: one hour). */
 export const ORPHAN_AFTER_MS = 2 * 60 * 60_000;
+
+/** Far longer than a warm pool keeps a sandbox nobody took (it drops one after DEFAULT_WARM_IDLE_MS). */
+export const POOL_ORPHAN_AFTER_MS = 10 * DEFAULT_WARM_IDLE_MS;
 
 /** Whether a workflow has ended (or is unknown to Temporal, e.g. past retention); errors propagate. */
 export type WorkflowOver = (workflowId: string) => Promise<boolean>;
@@ -35,7 +39,13 @@ export interface SweepReport {
  * Sweeps the containers `service`'s workflows own (LABEL_TEMPORAL): removed when their episode or task is over,
  * or, for those no workflow names, when older than `orphanAfterMs`. Containers of other services are not looked at.
  */
-export async function sweepSandboxes(docker: Docker, service: string, isOver: WorkflowOver, orphanAfterMs = ORPHAN_AFTER_MS): Promise<SweepReport> {
+export async function sweepSandboxes(
+  docker: Docker,
+  service: string,
+  isOver: WorkflowOver,
+  orphanAfterMs = ORPHAN_AFTER_MS,
+  poolOrphanAfterMs = POOL_ORPHAN_AFTER_MS,
+): Promise<SweepReport> {
   const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_TEMPORAL}=${service}`] } });
   const manager = new SandboxManager(docker, DEFAULT_LIMITS);
   const report: SweepReport = { removed: [], kept: 0 };
@@ -43,13 +53,19 @@ export async function sweepSandboxes(docker: Docker, service: string, isOver: Wo
   for (const c of found) {
     const labels = c.Labels ?? {};
     let over: boolean;
-    if (labels[LABEL_EPISODE]) over = await isOver(episodeWorkflowId(labels[LABEL_EPISODE]));
+    const name = c.Names?.[0]?.replace(/^\//, '') ?? '';
+    // A warm pool's container names no episode: one not yet handed out is over once older than any pool keeps
+    // one; one handed out is its episode's, a child of the task, so it is over with the task (however long that is).
+    if (labels[LABEL_POOL] !== undefined) {
+      over = (labels[LABEL_TASK] ? await isOver(taskWorkflowId(labels[LABEL_TASK])) : false) ||
+        (name.startsWith(POOL_NAME_PREFIX) && c.Created * 1000 < Date.now() - poolOrphanAfterMs);
+    } else if (labels[LABEL_EPISODE]) over = await isOver(episodeWorkflowId(labels[LABEL_EPISODE]));
     // A task's gate rollouts: over with the task, or held by no activity attempt that could still be alive.
     else if (labels[LABEL_TASK]) over = (await isOver(taskWorkflowId(labels[LABEL_TASK]))) || old(c.Created);
     else over = old(c.Created);
     if (over) {
       await manager.remove(c.Id);
-      report.removed.push(c.Names?.[0]?.replace(/^\//, '') ?? c.Id);
+      report.removed.push(name || c.Id);
     } else {
       report.kept++;
     }

@@ -31,6 +31,8 @@ export async function startWorkerProcess(opts: {
   store?: Store;
   /** Live episode sandboxes this Docker host holds at most (see createWorkers). */
   maxLiveSandboxes?: number;
+  /** Sandboxes kept warm for the next episodes of a task (see createWorkers). */
+  warmSandboxes?: number;
 }): Promise<WorkerProcess> {
   const docker = connectDocker();
   await pingDocker(docker);
@@ -41,7 +43,7 @@ export async function startWorkerProcess(opts: {
   const temporalService = `${temporal.address}/${temporal.namespace}`;
   const workers = await createWorkers({
     connection, namespace: temporal.namespace, taskQueue: opts.taskQueue, docker, catalog: opts.catalog, engine: opts.engine, store: opts.store,
-    temporalService, maxLiveSandboxes: opts.maxLiveSandboxes,
+    temporalService, maxLiveSandboxes: opts.maxLiveSandboxes, warmSandboxes: opts.warmSandboxes,
   }).catch(async (error: unknown) => {
     await connection.close();
     throw error;

@@ -32,6 +32,8 @@ export interface AgentEpisodeInput {
   task: TaskSpec;
   image: string;
   index: number;
+  /** Episodes of the same task that start after this one (a hint for the host's warm sandboxes). */
+  laterEpisodes?: number;
   maxSteps: number;
   model: Pick<RunConfig['model'], 'temperature' | 'maxTokens'> & Partial<Pick<RunConfig['model'], 'resampleRepeats' | 'resampleInvalid'>>;
   limits: SandboxLimits;
@@ -58,7 +60,7 @@ export async function agentEpisode(input: AgentEpisodeInput): Promise<EpisodeSum
   const { recordEpisode } = proxyActivities<StoreActivities>({ ...quick, taskQueue: input.queues.store });
 
   const labels = { [LABEL_RUN]: input.runId, [LABEL_TASK]: task.id, [LABEL_EPISODE]: id };
-  const sandbox = await EpisodeSandbox.open({ id, task, image: input.image, labels, limits: input.limits });
+  const sandbox = await EpisodeSandbox.open({ id, task, image: input.image, labels, limits: input.limits, ahead: input.laterEpisodes ?? 0 });
   try {
     // Starts over only when a lost sandbox could not be rebuilt exactly (see EpisodeSandbox); rare, and bounded
     // by the sandbox's own limit on moves.

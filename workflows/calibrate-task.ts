@@ -74,6 +74,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
       task,
       image: input.image,
       index,
+      laterEpisodes: config.episodesPerTask - 1 - index,
       maxSteps: config.maxSteps,
       model: { temperature: config.model.temperature, maxTokens: config.model.maxTokens, resampleRepeats: config.model.resampleRepeats, resampleInvalid: config.model.resampleInvalid },
       limits: input.limits,

@@ -16,6 +16,7 @@ import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
 import { connectClient } from '../../worker/temporal-server.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
+import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
 import { startWorkerProcess } from '../../worker/worker-process.js';
 import { checkOutputFile } from '../output-file.js';
 import { createProgressView } from '../progress-view.js';
@@ -28,6 +29,7 @@ interface RunArgs {
   export?: string;
   'env-dir'?: string[];
   'max-sandboxes': number;
+  'warm-sandboxes': number;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -41,6 +43,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('export', { type: 'string', describe: 'when the run ends, export its accepted trajectories (openai-chat JSONL) here' })
       .option('max-sandboxes', { type: 'number', default: DEFAULT_MAX_LIVE_SANDBOXES, describe: 'live sandboxes this Docker host holds at most; episodes wait for a slot' })
       .check((a) => (Number.isInteger(a['max-sandboxes']) && (a['max-sandboxes'] as number) >= 1) || `--max-sandboxes ${a['max-sandboxes']}: give a whole number, at least 1`)
+      .option('warm-sandboxes', { type: 'number', default: DEFAULT_WARM_SANDBOXES, describe: 'sandboxes this host keeps started with the next episode\'s initial state (0: none)' })
+      .check((a) => (Number.isInteger(a['warm-sandboxes']) && (a['warm-sandboxes'] as number) >= 0) || `--warm-sandboxes ${a['warm-sandboxes']}: give a whole number, 0 or more`)
       .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable); joins the config\'s `environments`' }) as never,
   handler: async (args) => {
     // Everything that can be wrong with the input is checked before anything starts or is written.
@@ -79,7 +83,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     }
     const taskQueue = args['task-queue'];
-    const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], taskQueue, catalog, engine, store }).catch((error: unknown) => {
+    const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'], taskQueue, catalog, engine, store }).catch((error: unknown) => {
       store.close();
       throw error;
     });

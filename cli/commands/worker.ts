@@ -8,6 +8,7 @@ import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
+import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
 import { startWorkerProcess } from '../../worker/worker-process.js';
 
 interface WorkerArgs {
@@ -20,6 +21,7 @@ interface WorkerArgs {
   store: boolean;
   'env-dir'?: string[];
   'max-sandboxes': number;
+  'warm-sandboxes': number;
 }
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
@@ -42,6 +44,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       })
       .option('max-sandboxes', { type: 'number', default: DEFAULT_MAX_LIVE_SANDBOXES, describe: 'live sandboxes this Docker host holds at most; episodes wait for a slot' })
       .check((a) => (Number.isInteger(a['max-sandboxes']) && (a['max-sandboxes'] as number) >= 1) || `--max-sandboxes ${a['max-sandboxes']}: give a whole number, at least 1`)
+      .option('warm-sandboxes', { type: 'number', default: DEFAULT_WARM_SANDBOXES, describe: 'sandboxes this host keeps started with the next episode\'s initial state (0: none)' })
+      .check((a) => (Number.isInteger(a['warm-sandboxes']) && (a['warm-sandboxes'] as number) >= 0) || `--warm-sandboxes ${a['warm-sandboxes']}: give a whole number, 0 or more`)
       .option('env-dir', { type: 'string', array: true, describe: 'a folder of your own environment packages (repeatable), at the same path on every host' })
       .conflicts('model', 'openai-base-url')
       .check((a) => !a['openai-base-url'] || Boolean(a['openai-model']) || '--openai-base-url needs --openai-model') as never,
@@ -55,7 +59,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);
     const store = args.store ? Store.open(statePaths.database()) : undefined;
     try {
-      const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], taskQueue: args['task-queue'], catalog, engine, store });
+      const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'], taskQueue: args['task-queue'], catalog, engine, store });
       const stop = () => worker.workers.shutdown();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
