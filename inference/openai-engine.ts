@@ -5,6 +5,7 @@ import type { ModelStepInput, ModelStepResult, TokenUsage } from '../schemas/typ
 import type { InferenceEngine } from './engine.js';
 import { parseToolCall } from './tool-call-schema.js';
 import { isPlainObject, preview } from './plain-values.js';
+import { RequestSlots } from './request-slots.js';
 
 export interface OpenAICompatibleEngineOptions {
   /** e.g. "http://127.0.0.1:8080/v1"; `/chat/completions` is appended. */
@@ -19,6 +20,11 @@ export interface OpenAICompatibleEngineOptions {
   backoffMs?: number;
   /** The longest wait between attempts, a server's Retry-After included. Default 30 s. */
   maxBackoffMs?: number;
+  /**
+   * Requests in flight at most (the server's batch size); more calls wait here. The worker takes a few more calls
+   * than this, so the next request goes out the moment one returns instead of after Temporal hands over a task.
+   */
+  maxInFlight?: number;
   /** Waits between attempts (test doubles replace it). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -103,11 +109,13 @@ export class OpenAICompatibleEngine implements InferenceEngine {
   readonly name: string;
   private readonly url: string;
   private readonly timeoutMs: number;
+  private readonly slots: RequestSlots;
 
   constructor(private readonly opts: OpenAICompatibleEngineOptions) {
     this.url = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.name = `openai:${opts.model}`;
+    this.slots = new RequestSlots(opts.maxInFlight ?? Number.MAX_SAFE_INTEGER);
   }
 
   async step(input: ModelStepInput, signal?: AbortSignal): Promise<ModelStepResult> {
@@ -161,17 +169,21 @@ export class OpenAICompatibleEngine implements InferenceEngine {
       let response: Response;
       let bodyText: string;
       const tries = attempt === 0 ? '' : ` (attempt ${attempt + 1} of ${retries + 1})`;
-      const timeout = AbortSignal.timeout(this.timeoutMs);
+      let timeout: AbortSignal | undefined;
       try {
-        // One signal covers connecting, waiting for headers and reading the body; cancellation ends it too.
-        const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
-        response = await fetch(this.url, { method: 'POST', headers, body, signal });
-        bodyText = await response.text();
+        // Only the request holds a slot, not the back-off after it; its timeout starts with the request.
+        ({ response, bodyText } = await this.slots.run(async () => {
+          timeout = AbortSignal.timeout(this.timeoutMs);
+          // One signal covers connecting, waiting for headers and reading the body; cancellation ends it too.
+          const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
+          const answer = await fetch(this.url, { method: 'POST', headers, body, signal });
+          return { response: answer, bodyText: await answer.text() };
+        }, cancel));
       } catch (err) {
         if (cancel?.aborted) throw err;
         // Whether it fired before the headers or while the body was read, the timeout's own signal says so.
-        if (timeout.aborted || attempt >= retries) {
-          const why = timeout.aborted ? `timed out after ${this.timeoutMs} ms` : describeFetchFailure(err, this.timeoutMs);
+        if (timeout?.aborted || attempt >= retries) {
+          const why = timeout?.aborted ? `timed out after ${this.timeoutMs} ms` : describeFetchFailure(err, this.timeoutMs);
           throw new InferenceServerError(`POST ${this.url} failed${tries}: ${why}`, this.url, undefined, { cause: err });
         }
         await sleep(this.backoff(attempt, base, cap, null));

@@ -241,6 +241,29 @@ describe('OpenAICompatibleEngine', () => {
     assert.equal(double.requests.length, 1, 'no attempt after the cancellation');
   });
 
+  it('keeps at most maxInFlight requests at the server; more calls wait, and a cancelled waiter never sends', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const double = await startServerDouble((_req, res) => {
+      most = Math.max(most, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        json(res, 200, toolCallReply('submit', '{}'));
+      }, 100);
+    });
+    doubles.push(double);
+    const engine = new OpenAICompatibleEngine({ baseUrl: double.baseUrl, model: 'smol', maxInFlight: 2 });
+    const cancel = new AbortController();
+    const others = Array.from({ length: 5 }, () => engine.step(input));
+    // Queued behind the five: cancelled while it waits, it leaves the line and the others still get their turn.
+    const waiter = engine.step(input, cancel.signal);
+    setTimeout(() => cancel.abort(new Error('activity cancelled')), 20);
+    const settled = await Promise.allSettled([waiter, ...others]);
+    assert.equal(most, 2, 'never more than two requests at the server');
+    assert.equal(settled.filter((r) => r.status === 'fulfilled').length, 5);
+    assert.equal(double.requests.length, 5, 'the cancelled call sent nothing after its cancellation');
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     assert.equal(retryAfterMs('3', now), 3000);
