@@ -21,8 +21,13 @@ export function packageDirs(path: string): string[] {
     .sort();
 }
 
+/** How long a package read from disk by resolve() is taken as current. */
+const RECHECK_MS = 2_000;
+
 export class EnvironmentCatalog {
   private readonly byName = new Map<string, EnvironmentPackage>();
+  /** When resolve() last read each package from disk and found the hash asked for. */
+  private readonly checkedAt = new Map<string, number>();
   /**
    * Package folders that failed to load, by folder name. One broken package does not stop the others: asking for
    * it (by its folder's name) throws its error, and `envs list` / `envs check` report it.
@@ -70,6 +75,10 @@ export class EnvironmentCatalog {
    */
   resolve(ref: EnvironmentRef): EnvironmentPackage {
     const known = this.get(ref.name);
+    // Read at most once per RECHECK_MS: every sandbox call of every episode asks, and reading and hashing a
+    // package costs ~5 ms, more than a warm sandbox's whole handover. An edit is still noticed, that much later.
+    const checked = this.checkedAt.get(ref.name);
+    if (checked !== undefined && known.hash === ref.hash && performance.now() - checked < RECHECK_MS) return known;
     const pkg = loadEnvironment(known.dir);
     if (pkg.hash !== ref.hash) {
       throw new Error(
@@ -78,6 +87,7 @@ export class EnvironmentCatalog {
       );
     }
     this.byName.set(pkg.name, pkg);
+    this.checkedAt.set(pkg.name, performance.now());
     return pkg;
   }
 }
