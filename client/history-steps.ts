@@ -8,6 +8,9 @@ import type { TokenUsage } from '../schemas/types.js';
 
 type History = temporal.api.history.v1.IHistory;
 
+/** The marker a local activity's result is recorded in (Temporal's core SDK names it so). */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 // A history read from JSON carries its timestamps' seconds as numbers or strings, one fetched from the service as
 // Longs; all three print as the integer they hold.
 const tsToMs = (ts: temporal.api.history.v1.IHistoryEvent['eventTime']) =>
@@ -107,6 +110,19 @@ export function historySteps(history: History, max = 300): HistoryStep[] {
         const failure = e.activityTaskFailedEventAttributes?.failure ?? e.activityTaskTimedOutEventAttributes?.failure;
         const how = e.activityTaskCanceledEventAttributes ? 'cancelled' : e.activityTaskTimedOutEventAttributes ? 'timed out' : 'failed';
         steps.push({ atMs: pending.atMs, durationMs, kind: 'activity', title: `${pending.name} ${how}`, details: [clip(failure?.message ?? '', max)] });
+      }
+      continue;
+    }
+    // A local activity (verification) leaves a marker with its type and result instead of scheduled/completed events.
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
+      const [data] = decode(marker.details?.data) as Array<{ activity_type?: string } | undefined>;
+      const name = data?.activity_type ?? 'local activity';
+      if (marker.failure) {
+        steps.push({ atMs: at(e), durationMs: null, kind: 'activity', title: `${name} failed`, details: [clip(marker.failure.message ?? '', max)] });
+      } else {
+        const [result] = decode(marker.details?.result);
+        steps.push({ atMs: at(e), durationMs: null, ...describeActivity(name, [], result, max) });
       }
       continue;
     }

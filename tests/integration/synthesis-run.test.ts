@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { historySteps } from '../../client/history-steps.js';
 import { validateConfig } from '../../config/load-config.js';
 import { projectRoot } from '../../config/paths.js';
 import { runIdFor, runWorkflowId } from '../../client/run-id.js';
@@ -131,6 +132,10 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
   // The recorded history replays against the current workflow code: a non-deterministic change fails here.
   await Worker.runReplayHistory(workflowBundleOption(), history!, runWorkflowId(runId));
   await Worker.runReplayHistory(workflowBundleOption(), episodeHistory!, episodeWorkflowId);
+  // Verification ran as a local activity: the history keeps its verdict in a marker, and the step view reads it.
+  const verdicts = historySteps(episodeHistory!).filter((s) => s.kind === 'verdict');
+  assert.equal(verdicts.length, 1, 'the episode\'s history shows its verdict');
+  assert.match(verdicts[0]!.title, /^verdict: (PASSED|failed)$/);
 });
 
 test('tasks already in the store, or planted in an evaluation file, are dropped before any rollout', { timeout: 10 * 60_000 }, async () => {
