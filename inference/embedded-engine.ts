@@ -20,6 +20,9 @@ import { renderChatHistory } from './prompt.js';
 import { CpuContention, threadsFor } from './cpu-contention.js';
 import { buildToolCallSchema, parseToolCall } from './tool-call-schema.js';
 
+/** Context sequences the engine keeps by default (see EmbeddedEngineOptions.sequences). */
+export const DEFAULT_SEQUENCES = 12;
+
 export interface EmbeddedEngineOptions {
   /** Tokens of context; defaults to the model's training context, capped at 8192. */
   contextSize?: number;
@@ -96,7 +99,7 @@ export class EmbeddedEngine implements InferenceEngine {
     try {
       const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
       const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 8192);
-      const sequences = opts.reusePrefix === false ? 1 : Math.max(1, opts.sequences ?? 12);
+      const sequences = opts.reusePrefix === false ? 1 : Math.max(1, opts.sequences ?? DEFAULT_SEQUENCES);
       const context = await model.createContext({ contextSize, sequences, threads });
       const slots = Array.from({ length: sequences }, () => ({ sequence: context.getSequence(), holds: [], lastUsed: 0 }));
       // Resolved once from the model's own metadata (its chat template), not per step.
@@ -217,6 +220,19 @@ export class EmbeddedEngine implements InferenceEngine {
       this.grammars.set(key, grammar);
     }
     return grammar;
+  }
+
+  /** Drops what every sequence has evaluated, as right after loading (a benchmark starts each phase from here). */
+  forget(): Promise<void> {
+    const run = this.queue.then(async () => {
+      for (const slot of this.slots) {
+        await slot.sequence.clearHistory();
+        slot.holds = [];
+        slot.lastUsed = 0;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   async close(): Promise<void> {

@@ -11,16 +11,14 @@ import type Docker from 'dockerode';
 import { createEnvironmentActivities } from '../activities/environment-activities.js';
 import { createHostQueueActivities } from '../activities/host-queue-activities.js';
 import { createModelActivities } from '../activities/model-activities.js';
-import { createSandboxActivities, DEFAULT_MAX_LIVE_SANDBOXES, liveSandboxes } from '../activities/sandbox-activities.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import { createTaskActivities } from '../activities/task-activities.js';
 import type { Store } from '../data/store.js';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
 import type { EngineProvider } from './engine-provider.js';
-import { DEFAULT_LIMITS, LABEL_TEMPORAL } from '../sandboxes/profile.js';
-import { RemovalQueue } from '../sandboxes/removal-queue.js';
-import { SandboxManager } from '../sandboxes/sandbox.js';
-import { DEFAULT_WARM_IDLE_MS, DEFAULT_WARM_SANDBOXES, WarmPool } from '../sandboxes/warm-pool.js';
+import { LABEL_TEMPORAL } from '../sandboxes/profile.js';
+import type { WarmPool } from '../sandboxes/warm-pool.js';
+import { createHostSandboxes } from './host-sandboxes.js';
 import { hostQueueName, modelQueueName, storeQueueName } from './queue-names.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 
@@ -68,21 +66,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   const base = { connection: deps.connection, namespace: deps.namespace };
   const hostQueue = hostQueueName(deps.taskQueue, deps.hostName);
   const owner: Record<string, string> = deps.temporalService ? { [LABEL_TEMPORAL]: deps.temporalService } : {};
-  const cap = deps.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES;
-  const sandboxes = new SandboxManager(deps.docker, DEFAULT_LIMITS);
-  const removals = new RemovalQueue(sandboxes, (id, error) =>
-    console.error(`removing sandbox ${id.slice(0, 12)} failed (${(error as Error).message}); the sweep removes it later`),
-  );
-  const warmSize = deps.warmSandboxes ?? DEFAULT_WARM_SANDBOXES;
-  const pool =
-    warmSize > 0
-      ? new WarmPool(sandboxes, removals, {
-          size: warmSize,
-          idleMs: DEFAULT_WARM_IDLE_MS,
-          room: async () => (await liveSandboxes(deps.docker, owner)).length < cap,
-          onError: (error) => console.error(`a warm sandbox failed to start (the next episode starts its own): ${(error as Error).message}`),
-        })
-      : undefined;
+  const host = createHostSandboxes(deps.docker, deps.catalog, { owner, maxLiveSandboxes: deps.maxLiveSandboxes, warmSandboxes: deps.warmSandboxes });
   const workers = [
     await Worker.create({
       ...base,
@@ -97,10 +81,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
     await Worker.create({
       ...base,
       taskQueue: hostQueue,
-      activities: createSandboxActivities(deps.docker, deps.catalog, { owner, maxLiveSandboxes: cap, pool, removals }),
+      activities: host.activities,
       // A slot for every live sandbox (each has one call in flight at most) and a few for starts and removals:
       // a busy host then never keeps a call waiting long enough to look lost.
-      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? cap + 4,
+      maxConcurrentActivityTaskExecutions: deps.maxSandboxActivities ?? host.cap + 4,
     }),
   ];
   if (deps.engine) {
@@ -139,11 +123,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
         );
       } finally {
         // No activity runs any more: what the host still holds for this worker goes now.
-        if (pool) await pool.drain();
-        else await removals.drain();
+        await host.drain();
       }
     },
     shutdown,
-    pool,
+    pool: host.pool,
   };
 }

@@ -20,7 +20,8 @@ import {
 import { modelCall, quick } from './activity-options.js';
 import { EpisodeRestart, EpisodeSandbox } from './episode-sandbox.js';
 import { episodeId } from '../core/ids.js';
-import { sameCall } from '../core/same-call.js';
+import { lastCall, sameCall } from '../core/same-call.js';
+import { SYSTEM_PROMPT } from '../core/episode-prompt.js';
 import { seedFor } from '../core/seed.js';
 import { episodeFinishedSignal } from './messages.js';
 import type { RunQueues } from './run-queues.js';
@@ -47,7 +48,6 @@ export interface EpisodeSummary {
   errors: string[];
 }
 
-const SYSTEM_PROMPT = 'You are an agent working in a Linux sandbox. You act only by calling tools, one call per turn.';
 
 const { verifyOutcome } = proxyActivities<TaskActivities>(quick);
 /**
@@ -184,12 +184,4 @@ async function nextCall(
     if (previous && sameCall(previous, out.step.toolCall) && repeats++ < repeatBudget) continue;
     return { call: out.step.toolCall, raw: out.step.raw };
   }
-}
-
-function lastCall(messages: ChatMessage[]): ToolCall | null {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m.role === 'assistant') return m.toolCall;
-  }
-  return null;
 }
