@@ -7,6 +7,7 @@ import { ensureEnvironmentImage } from '../environments/image.js';
 import { probeTaskState, runToolCall, startTaskSandbox, type ProbeReading } from '../environments/task-sandbox.js';
 import { MissingBaseImageError, requireBaseImage } from '../sandboxes/base-image.js';
 import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, type SandboxLimits } from '../sandboxes/profile.js';
+import { HostSlots } from '../sandboxes/host-slots.js';
 import type { RemovalQueue } from '../sandboxes/removal-queue.js';
 import { SandboxError, SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 import type { WarmPool } from '../sandboxes/warm-pool.js';
@@ -66,16 +67,19 @@ export interface SandboxActivityOptions {
   pool?: WarmPool;
   /** Removals done in the background and drained when the worker stops; without it each removal is waited for. */
   removals?: RemovalQueue;
+  /** The host's slots, shared with its warm pool (default: counted here alone, under maxLiveSandboxes). */
+  slots?: HostSlots;
 }
+
+/** How long a start at the host's cap waits for background removals before it reports the host full. */
+const REMOVALS_WAIT_MS = 10_000;
 
 export const DEFAULT_MAX_LIVE_SANDBOXES = 16;
 
 export function createSandboxActivities(docker: Docker, catalog: EnvironmentCatalog, opts: SandboxActivityOptions = {}) {
   const { owner = {}, pool, removals } = opts;
   const cap = opts.maxLiveSandboxes ?? DEFAULT_MAX_LIVE_SANDBOXES;
-  // Starts in flight in this process, counted with the daemon's live containers so two starts cannot both take
-  // the last slot (workers in separate processes on one host may overshoot by their starts in flight).
-  let starting = 0;
+  const slots = opts.slots ?? new HostSlots(() => liveSandboxes(docker, owner), cap);
   const manager = (limits: SandboxLimits = DEFAULT_LIMITS) => new SandboxManager(docker, limits);
   const packageOf = (ref: EnvironmentRef) => {
     try {
@@ -108,19 +112,25 @@ export function createSandboxActivities(docker: Docker, catalog: EnvironmentCata
         startTaskSandbox(manager(input.limits), pkg, await imageReady(), input.task, withLabels, as);
       // A cold start takes a slot under the host's cap; a warm sandbox holds one already.
       const cold = async (): Promise<string> => {
+        let waitedForRemovals = false;
         for (;;) {
-          const live = await liveSandboxes(docker, owner);
-          const mine = live.some((c) => c.Names?.includes(`/${name}`)); // a retried start replaces its own
-          if (mine || live.length + starting < cap) break;
+          const slot = await slots.reserve(name);
+          if (slot.ok) {
+            try {
+              return await start(name, labels);
+            } finally {
+              slot.release();
+            }
+          }
           // Warm sandboxes are a guess at the next episode; this one is here now.
           if (await pool?.evictOne()) continue;
-          throw ApplicationFailure.nonRetryable(`this host holds ${live.length} live sandboxes (its cap is ${cap}); the episode waits for a slot`, HOST_FULL);
-        }
-        starting++;
-        try {
-          return await start(name, labels);
-        } finally {
-          starting--;
+          // Sandboxes being removed in the background still count; their slots free within moments.
+          if (!waitedForRemovals && removals && removals.size > 0) {
+            waitedForRemovals = true;
+            await removals.drain(REMOVALS_WAIT_MS);
+            continue;
+          }
+          throw ApplicationFailure.nonRetryable(`this host holds ${slot.live} live sandboxes (its cap is ${cap}); the episode waits for a slot`, HOST_FULL);
         }
       };
       try {

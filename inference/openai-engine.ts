@@ -132,7 +132,7 @@ export class OpenAICompatibleEngine implements InferenceEngine {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
 
-    const { status, bodyText } = await this.postWithRetries(JSON.stringify(request), headers, signal);
+    const { status, bodyText, queuedMs } = await this.postWithRetries(JSON.stringify(request), headers, signal);
 
     const malformed = (why: string) =>
       new InferenceServerError(`POST ${this.url} returned a malformed body (HTTP ${status}): ${why}: ${preview(bodyText, 300)}`, this.url, status);
@@ -149,7 +149,8 @@ export class OpenAICompatibleEngine implements InferenceEngine {
 
     const toolCall = parseToolCall(raw, input.tools);
     const usage = usageOf(isPlainObject(body) ? body.usage : undefined);
-    return { toolCall, raw, durationMs: performance.now() - started, ...(usage ? { usage } : {}) };
+    // The model's time, not the wait for a request slot.
+    return { toolCall, raw, durationMs: performance.now() - started - queuedMs, ...(usage ? { usage } : {}) };
   }
 
   /**
@@ -159,7 +160,12 @@ export class OpenAICompatibleEngine implements InferenceEngine {
    * Retrying here, inside the one model activity, keeps the wait off the workflow's history and lets a busy
    * server say how long to wait; the activity's own retries still cover a worker that dies.
    */
-  private async postWithRetries(body: string, headers: Record<string, string>, cancel?: AbortSignal): Promise<{ status: number; bodyText: string }> {
+  private async postWithRetries(
+    body: string,
+    headers: Record<string, string>,
+    cancel?: AbortSignal,
+  ): Promise<{ status: number; bodyText: string; queuedMs: number }> {
+    let queuedMs = 0;
     const retries = this.opts.retries ?? 4;
     const base = this.opts.backoffMs ?? 500;
     const cap = this.opts.maxBackoffMs ?? 30_000;
@@ -172,7 +178,9 @@ export class OpenAICompatibleEngine implements InferenceEngine {
       let timeout: AbortSignal | undefined;
       try {
         // Only the request holds a slot, not the back-off after it; its timeout starts with the request.
+        const asked = performance.now();
         ({ response, bodyText } = await this.slots.run(async () => {
+          queuedMs += performance.now() - asked;
           timeout = AbortSignal.timeout(this.timeoutMs);
           // One signal covers connecting, waiting for headers and reading the body; cancellation ends it too.
           const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
@@ -189,7 +197,7 @@ export class OpenAICompatibleEngine implements InferenceEngine {
         await sleep(this.backoff(attempt, base, cap, null));
         continue;
       }
-      if (response.ok) return { status: response.status, bodyText };
+      if (response.ok) return { status: response.status, bodyText, queuedMs };
       const message = `POST ${this.url} returned HTTP ${response.status} ${response.statusText}${tries}: ${preview(bodyText, 300)}`;
       if (!retryable(response.status)) throw new ModelRequestRejectedError(message, this.url, response.status);
       if (attempt >= retries) throw new InferenceServerError(message, this.url, response.status);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ToolResult } from '../schemas/types.js';
 import { composeOutput, runExec, type RawRun } from './exec.js';
-import { hardenedContainerConfig, LABEL_MANAGED, VERIFIER_DIR, WORK_DIR, type SandboxLimits, type SandboxUser } from './profile.js';
+import { hardenedContainerConfig, LABEL_MANAGED, LABEL_POOL, VERIFIER_DIR, WORK_DIR, type SandboxLimits, type SandboxUser } from './profile.js';
 import { tarBuffer, tarEntriesFor } from './tar-files.js';
 
 export { HOST_GRACE_MS, STDERR_MARKER, utf8Prefix } from './exec.js';
@@ -255,7 +255,8 @@ export class SandboxManager {
   /** The image a container was created from, and its labels but the managed one (for a sibling sandbox). */
   async describe(id: string): Promise<{ image: string; labels: Record<string, string> }> {
     const { Config } = await this.docker.getContainer(id).inspect();
-    const { [LABEL_MANAGED]: _managed, ...labels } = Config.Labels ?? {};
+    // Nor the warm pool's: a sibling was never in a pool.
+    const { [LABEL_MANAGED]: _managed, [LABEL_POOL]: _pool, ...labels } = Config.Labels ?? {};
     return { image: Config.Image, labels };
   }
 

@@ -9,6 +9,7 @@
 // episode; the sweep treats such a container as the task's (see worker/sandbox-sweep.ts).
 import { randomUUID } from 'node:crypto';
 import { LABEL_EPISODE, LABEL_POOL, POOL_NAME_PREFIX } from './profile.js';
+import type { SlotAnswer } from './host-slots.js';
 import type { RemovalQueue } from './removal-queue.js';
 import type { SandboxManager } from './sandbox.js';
 
@@ -30,8 +31,8 @@ export interface WarmPoolOptions {
   size: number;
   /** An entry nobody took for this long is removed. */
   idleMs: number;
-  /** Whether the host may hold one more container now (its cap of live sandboxes); asked before each warm start. */
-  room?: () => Promise<boolean>;
+  /** A slot under the host's cap of live sandboxes, reserved before each warm start (none asked: no cap). */
+  reserve?: () => Promise<SlotAnswer>;
   /** A warm start that failed (the episode that would have taken it starts its own). */
   onError?: (error: unknown) => void;
 }
@@ -118,15 +119,20 @@ export class WarmPool {
     while (this.jobs.size > 0) await Promise.all([...this.jobs]);
   }
 
-  /** Stops warming, waits for warm starts in flight, and removes every sandbox not handed out. */
-  async drain(): Promise<void> {
+  /** Stops warming, waits for warm starts in flight, and removes every sandbox not handed out (within `withinMs`). */
+  async drain(withinMs = Infinity): Promise<void> {
     this.closed = true;
-    await this.settled();
-    await this.watch;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const late = withinMs === Infinity ? null : new Promise<void>((r) => (timer = setTimeout(r, withinMs)));
+    // A warm start that hangs (a daemon that does not answer) is not waited for past the bound; its container,
+    // made after the pool closed, is removed as it arrives, and the sweep catches it otherwise.
+    await (late ? Promise.race([Promise.all([this.settled(), this.watch]), late]) : Promise.all([this.settled(), this.watch]));
+    clearTimeout(timer);
     this.unwatch?.();
     this.unwatch = null;
     for (const [key, list] of this.ready) for (const entry of [...list]) this.discard(key, entry);
-    await this.removals.drain();
+    await this.removals.drain(Math.max(0, withinMs - (performance.now() - started)));
   }
 
   /**
@@ -163,9 +169,15 @@ export class WarmPool {
     this.warming.set(req.key, (this.warming.get(req.key) ?? 0) + 1);
     const job: Promise<void> = (async () => {
       await this.watchStops();
-      if (this.opts.room && !(await this.opts.room())) return;
+      const slot = this.opts.reserve ? await this.opts.reserve() : null;
+      if (slot && !slot.ok) return;
       const labels = { ...req.labels, [LABEL_EPISODE]: '', [LABEL_POOL]: this.id };
-      const id = await req.start(`${POOL_NAME_PREFIX}${this.id}-${randomUUID().slice(0, 8)}`, labels);
+      let id: string;
+      try {
+        id = await req.start(`${POOL_NAME_PREFIX}${this.id}-${randomUUID().slice(0, 8)}`, labels);
+      } finally {
+        slot?.release();
+      }
       if (this.closed) {
         this.counts.wasted++;
         this.removals.later(id);
@@ -187,7 +199,8 @@ export class WarmPool {
 
   /** Opens the stream of this pool's containers stopping, once (again after it was lost). */
   private watchStops(): Promise<void> {
-    this.watch ??= this.sandboxes
+    if (this.watch) return this.watch;
+    const opened: Promise<void> = (this.watch = this.sandboxes
       .watchStops(
         `${LABEL_POOL}=${this.id}`,
         (id) => {
@@ -195,6 +208,7 @@ export class WarmPool {
         },
         () => {
           // A daemon restart stops every container; whatever is warm may be dead, and none of it is trusted.
+          if (this.watch !== opened) return;
           this.unwatch = null;
           this.watch = null;
           for (const [key, list] of this.ready) for (const entry of [...list]) this.discard(key, entry);
@@ -202,14 +216,15 @@ export class WarmPool {
       )
       .then(
         (stop) => {
-          if (this.closed) stop();
+          // The stream may have ended already (onEnd ran first): a dead stream's stop is never installed.
+          if (this.closed || this.watch !== opened) stop();
           else this.unwatch = stop;
         },
         () => {
-          this.watch = null;
+          if (this.watch === opened) this.watch = null;
         },
-      );
-    return this.watch;
+      ));
+    return opened;
   }
 
   private pop(key: string): Entry | undefined {

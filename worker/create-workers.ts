@@ -112,19 +112,19 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   return {
     queues: workers.map((w) => w.options.taskQueue),
     run: async () => {
-      try {
-        await Promise.all(
-          workers.map((w) =>
-            w.run().catch((error) => {
-              shutdown();
-              throw error;
-            }),
-          ),
-        );
-      } finally {
-        // No activity runs any more: what the host still holds for this worker goes now.
-        await host.drain();
-      }
+      // Every worker is waited for, even after one failed, so no sandbox activity still runs when the host drains.
+      const ended = await Promise.allSettled(
+        workers.map((w) =>
+          w.run().catch((error) => {
+            shutdown();
+            throw error;
+          }),
+        ),
+      );
+      // What the host still holds for this worker goes now.
+      await host.drain();
+      const failed = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     shutdown,
     pool: host.pool,

@@ -4,10 +4,13 @@
 import type Docker from 'dockerode';
 import { createSandboxActivities, DEFAULT_MAX_LIVE_SANDBOXES, liveSandboxes } from '../activities/sandbox-activities.js';
 import type { EnvironmentCatalog } from '../environments/catalog.js';
+import { HostSlots } from '../sandboxes/host-slots.js';
 import { DEFAULT_LIMITS } from '../sandboxes/profile.js';
 import { RemovalQueue } from '../sandboxes/removal-queue.js';
 import { SandboxManager } from '../sandboxes/sandbox.js';
 import { DEFAULT_WARM_IDLE_MS, DEFAULT_WARM_SANDBOXES, WarmPool } from '../sandboxes/warm-pool.js';
+
+const DRAIN_WITHIN_MS = 60_000;
 
 export interface HostSandboxOptions {
   /** Labels naming the Temporal service whose workflows own the containers (see LABEL_TEMPORAL). */
@@ -24,13 +27,15 @@ export function createHostSandboxes(docker: Docker, catalog: EnvironmentCatalog,
   const removals = new RemovalQueue(sandboxes, (id, error) =>
     console.error(`removing sandbox ${id.slice(0, 12)} failed (${(error as Error).message}); the sweep removes it later`),
   );
+  // One count of the host's slots for cold and warm starts alike.
+  const slots = new HostSlots(() => liveSandboxes(docker, opts.owner), cap);
   const warmSize = opts.warmSandboxes ?? DEFAULT_WARM_SANDBOXES;
   const pool =
     warmSize > 0
       ? new WarmPool(sandboxes, removals, {
           size: warmSize,
           idleMs: DEFAULT_WARM_IDLE_MS,
-          room: async () => (await liveSandboxes(docker, opts.owner)).length < cap,
+          reserve: () => slots.reserve(),
           onError: (error) => console.error(`a warm sandbox failed to start (the next episode starts its own): ${(error as Error).message}`),
         })
       : undefined;
@@ -38,8 +43,11 @@ export function createHostSandboxes(docker: Docker, catalog: EnvironmentCatalog,
     cap,
     pool,
     removals,
-    activities: createSandboxActivities(docker, catalog, { owner: opts.owner, maxLiveSandboxes: cap, pool, removals }),
-    /** Removes what the pool holds and waits for every removal: once no sandbox activity runs any more. */
-    drain: () => (pool ? pool.drain() : removals.drain()),
+    activities: createSandboxActivities(docker, catalog, { owner: opts.owner, maxLiveSandboxes: cap, pool, removals, slots }),
+    /**
+     * Removes what the pool holds and waits for every removal, once no sandbox activity runs any more; a daemon
+     * that does not answer within a minute leaves the rest to the sweep.
+     */
+    drain: () => (pool ? pool.drain(DRAIN_WITHIN_MS) : removals.drain(DRAIN_WITHIN_MS)),
   };
 }

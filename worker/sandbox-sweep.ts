@@ -4,10 +4,10 @@
 // `envs` commands) counts as left over once it is older than any activity that could still hold it.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Docker from 'dockerode';
-import { episodeWorkflowId, taskWorkflowId } from '../core/ids.js';
+import { episodeId, episodeWorkflowId, taskWorkflowId } from '../core/ids.js';
 import { DEFAULT_LIMITS, LABEL_EPISODE, LABEL_MANAGED, LABEL_POOL, LABEL_TASK, LABEL_TEMPORAL, POOL_NAME_PREFIX } from '../sandboxes/profile.js';
 import { DEFAULT_WARM_IDLE_MS } from '../sandboxes/warm-pool.js';
-import { SandboxManager } from '../sandboxes/sandbox.js';
+import { SandboxManager, sandboxName } from '../sandboxes/sandbox.js';
 
 /** Longer than any activity that holds a container outside an episode (a task's gates: one hour). */
 export const ORPHAN_AFTER_MS = 2 * 60 * 60_000;
@@ -54,10 +54,14 @@ export async function sweepSandboxes(
     const labels = c.Labels ?? {};
     let over: boolean;
     const name = c.Names?.[0]?.replace(/^\//, '') ?? '';
-    // A warm pool's container names no episode: one not yet handed out is over once older than any pool keeps
-    // one; one handed out is its episode's, a child of the task, so it is over with the task (however long that is).
+    // A warm pool's container has no episode label: one not yet handed out is over once older than any pool keeps
+    // one; one handed out carries its episode's sandbox name, which names the episode, and is over with it (or with
+    // its task, whose child the episode is).
     if (labels[LABEL_POOL] !== undefined) {
-      over = (labels[LABEL_TASK] ? await isOver(taskWorkflowId(labels[LABEL_TASK])) : false) ||
+      const task = labels[LABEL_TASK];
+      const episode = task ? episodeNamed(task, name) : null;
+      over = (task ? await isOver(taskWorkflowId(task)) : false) ||
+        (episode !== null && (await isOver(episodeWorkflowId(episode)))) ||
         (name.startsWith(POOL_NAME_PREFIX) && c.Created * 1000 < Date.now() - poolOrphanAfterMs);
     } else if (labels[LABEL_EPISODE]) over = await isOver(episodeWorkflowId(labels[LABEL_EPISODE]));
     // A task's gate rollouts: over with the task, or held by no activity attempt that could still be alive.
@@ -71,4 +75,12 @@ export async function sweepSandboxes(
     }
   }
   return report;
+}
+
+/** The model episode of `task` whose sandbox name is `name`, if it is one (names end in the episode's index). */
+function episodeNamed(task: string, name: string): string | null {
+  const index = /-model-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
+  if (index === undefined) return null;
+  const id = episodeId(task, Number(index));
+  return sandboxName(id) === name ? id : null;
 }

@@ -70,14 +70,14 @@ const nameOf = async (id: string) => (await docker.getContainer(id).inspect()).N
 test('an episode takes a warm sandbox holding its task\'s initial state, under its own name, and no other episode gets it', { timeout: 120_000 }, async () => {
   const { pool, activities, removals } = host();
   const [task] = tasks;
-  const first = await up(activities, task!, 'a', 3);
+  const first = await up(activities, task!, '0', 3);
   assert.equal(pool.stats().cold, 1, 'nothing was warm for the first episode');
   await pool.settled();
   assert.equal(pool.stats().ready, 2, 'the pool warmed as many as it holds (fewer than the 3 announced)');
 
-  const second = await up(activities, task!, 'b', 2);
+  const second = await up(activities, task!, '1', 2);
   assert.equal(pool.stats().warm, 1, 'the second episode got a warm sandbox');
-  assert.equal(await nameOf(second), sandboxName(`${task!.id}/model/b`), 'it carries the episode\'s sandbox name');
+  assert.equal(await nameOf(second), sandboxName(`${task!.id}/model/1`), 'it carries the episode\'s sandbox name');
   assert.ok((await manager.isRunning(second)));
   const expected = await stateOf(first);
   assert.ok(expected.includes('./'), `the task has an initial state: ${expected}`);
@@ -85,7 +85,7 @@ test('an episode takes a warm sandbox holding its task\'s initial state, under i
 
   // Two episodes at once, the last ones of the task: each gets its own sandbox, and the pool keeps none for later.
   await pool.settled();
-  const [third, fourth] = await Promise.all([up(activities, task!, 'c', 0), up(activities, task!, 'd', 0)]);
+  const [third, fourth] = await Promise.all([up(activities, task!, '2', 0), up(activities, task!, '3', 0)]);
   const ids = new Set([first, second, third, fourth]);
   assert.equal(ids.size, 4, 'no sandbox was handed out twice');
   await pool.settled();
@@ -93,7 +93,7 @@ test('an episode takes a warm sandbox holding its task\'s initial state, under i
   assert.equal(pool.stats().ready, 0, 'nothing stays warm once no episode of the task is expected');
   assert.equal((await containers(LABEL_POOL)).filter((c) => c.Names[0]!.startsWith(`/${POOL_NAME_PREFIX}`)).length, 0);
 
-  for (const episode of ['a', 'b', 'c', 'd']) await activities.sandboxDiscard(`${task!.id}/model/${episode}`);
+  for (const episode of ['0', '1', '2', '3']) await activities.sandboxDiscard(`${task!.id}/model/${episode}`);
   await pool.drain();
   assert.equal((await containers(LABEL_TASK)).length, 0, 'every sandbox was removed');
 });
@@ -101,7 +101,7 @@ test('an episode takes a warm sandbox holding its task\'s initial state, under i
 test('a warm sandbox that stopped (a Docker daemon restart) is never handed out', { timeout: 120_000 }, async () => {
   const { pool, activities, removals } = host({ size: 1 });
   const [task] = tasks;
-  const first = await up(activities, task!, 'a', 1);
+  const first = await up(activities, task!, '0', 1);
   await pool.settled();
   const warm = (await containers(LABEL_POOL)).find((c) => c.Names[0]!.startsWith(`/${POOL_NAME_PREFIX}`));
   assert.ok(warm, 'one sandbox is warm');
@@ -110,7 +110,7 @@ test('a warm sandbox that stopped (a Docker daemon restart) is never handed out'
   for (let waited = 0; pool.stats().ready > 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   assert.equal(pool.stats().ready, 0, 'the stopped sandbox left the pool');
 
-  const second = await up(activities, task!, 'b', 0);
+  const second = await up(activities, task!, '1', 0);
   assert.notEqual(second, warm.Id);
   assert.ok(await manager.isRunning(second), 'the episode got a running sandbox');
   assert.deepEqual({ warm: pool.stats().warm, cold: pool.stats().cold }, { warm: 0, cold: 2 });
@@ -124,17 +124,17 @@ test('a warm sandbox that stopped (a Docker daemon restart) is never handed out'
 test('at the host\'s cap a warm sandbox gives its slot to an episode that needs one; drain removes what nobody took', { timeout: 120_000 }, async () => {
   const { pool, activities } = host({ size: 1, cap: 2 });
   const [task, other] = tasks;
-  const first = await up(activities, task!, 'a', 5);
+  const first = await up(activities, task!, '0', 5);
   await pool.settled();
   assert.equal(pool.stats().ready, 1);
   // The cap (2) is reached: the first episode's sandbox and the warm one. Another task's episode still starts.
-  const second = await up(activities, other!, 'a', 0);
+  const second = await up(activities, other!, '0', 0);
   assert.ok(await manager.isRunning(second));
   assert.equal(pool.stats().ready, 0, 'the warm sandbox was evicted for it');
-  await assert.rejects(up(activities, other!, 'b', 0), /its cap is 2/, 'with nothing warm left, the host is full');
+  await assert.rejects(up(activities, other!, '1', 0), /its cap is 2/, 'with nothing warm left, the host is full');
 
   await manager.remove(second);
-  await up(activities, task!, 'b', 5).then((id) => manager.remove(id));
+  await up(activities, task!, '1', 5).then((id) => manager.remove(id));
   await pool.settled();
   assert.equal(pool.stats().ready, 1);
   await pool.drain();
@@ -143,12 +143,12 @@ test('at the host\'s cap a warm sandbox gives its slot to an episode that needs 
   await manager.remove(first);
 });
 
-test('the sweep treats a handed-out warm sandbox as its task\'s, and removes one nobody took', { timeout: 120_000 }, async () => {
+test('the sweep removes a handed-out warm sandbox once its episode is over, and one nobody took', { timeout: 120_000 }, async () => {
   const { pool, activities } = host({ size: 2 });
   const [task] = tasks;
-  await up(activities, task!, 'a', 3);
+  await up(activities, task!, '0', 3);
   await pool.settled();
-  const taken = await up(activities, task!, 'b', 1);
+  const taken = await up(activities, task!, '1', 1);
   await pool.settled();
   const over = new Set<string>();
   const isOver = async (workflowId: string) => over.has(workflowId);
@@ -159,9 +159,14 @@ test('the sweep treats a handed-out warm sandbox as its task\'s, and removes one
   assert.ok(names[0]!.startsWith(POOL_NAME_PREFIX));
   assert.ok(await manager.isRunning(taken), 'the handed-out one stays while its task runs');
 
-  over.add(taskWorkflowId(task!.id)).add(episodeWorkflowId(`${task!.id}/model/a`));
-  const afterTask = await sweepSandboxes(docker, SERVICE, isOver, 2 * 60 * 60_000, 0);
-  assert.equal(afterTask.removed.length, 2, 'once the task is over, its sandboxes go, the handed-out one too');
+  // Once its episode is over, the handed-out one goes, though its task still runs (its name names the episode).
+  over.add(episodeWorkflowId(`${task!.id}/model/1`));
+  const afterEpisode = await sweepSandboxes(docker, SERVICE, isOver, 2 * 60 * 60_000, 0);
+  assert.deepEqual(afterEpisode.removed, [sandboxName(`${task!.id}/model/1`)]);
   assert.equal(await manager.idOf(taken), null);
+
+  over.add(taskWorkflowId(task!.id)).add(episodeWorkflowId(`${task!.id}/model/0`));
+  const afterTask = await sweepSandboxes(docker, SERVICE, isOver, 2 * 60 * 60_000, 0);
+  assert.equal(afterTask.removed.length, 1, 'once the task is over, its first (cold) sandbox goes too');
   await pool.drain();
 });
