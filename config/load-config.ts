@@ -77,6 +77,10 @@ export function validateConfig(value: unknown, file: string, baseDir = process.c
   if (raw.acceptance.minPassRate > raw.acceptance.maxPassRate) {
     rules.push('/acceptance/minPassRate must not exceed /acceptance/maxPassRate');
   }
+  if (raw.model.engine === 'openai' && (raw.model.adapter !== undefined || raw.model.adapterScale !== undefined)) {
+    rules.push('/model/adapter: a LoRA adapter applies to the embedded engine only (a server loads its own)');
+  }
+  if (raw.model.adapterScale !== undefined && raw.model.adapter === undefined) rules.push('/model/adapterScale needs /model/adapter');
   if (raw.model.engine !== 'openai' && raw.model.concurrency !== undefined && raw.model.concurrency > 1) {
     rules.push(`/model/concurrency ${raw.model.concurrency}: the embedded engine serves one call at a time; set it only with engine: openai`);
   }
@@ -175,6 +179,10 @@ export function loadConfig(file: string, extraEnvDirs: string[] = []): RunConfig
     // A model path in a config file is read relative to that file, like every path a config names.
     config.model.path = resolve(dirname(file), config.model.path);
     if (!existsSync(config.model.path)) throw new ConfigError(file, [`/model/path no model file at ${config.model.path}`]);
+  }
+  if (config.model.adapter !== undefined) {
+    config.model.adapter = resolve(dirname(file), config.model.adapter);
+    if (!existsSync(config.model.adapter)) throw new ConfigError(file, [`/model/adapter no adapter file at ${config.model.adapter}`]);
   }
   return config;
 }

@@ -28,6 +28,9 @@ export interface RunConfig {
   model: {
     engine: 'embedded' | 'openai';
     path?: string;
+    /** A LoRA adapter (GGUF) the embedded engine applies, and its scale (default 1). */
+    adapter?: string;
+    adapterScale?: number;
     baseUrl?: string;
     model?: string;
     temperature: number;

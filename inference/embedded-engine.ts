@@ -16,6 +16,7 @@ import {
 } from 'node-llama-cpp';
 import type { ModelStepInput, ModelStepResult, TokenUsage, ToolSpec } from '../schemas/types.js';
 import { InvalidModelOutputError, type InferenceEngine } from './engine.js';
+import { checkGgufHeader } from './model-check.js';
 import { renderChatHistory } from './prompt.js';
 import { CpuContention, threadsFor } from './cpu-contention.js';
 import { buildToolCallSchema, parseToolCall } from './tool-call-schema.js';
@@ -42,6 +43,8 @@ export interface EmbeddedEngineOptions {
    * baseline the prefix-reuse benchmark compares against).
    */
   reusePrefix?: boolean;
+  /** A LoRA adapter (GGUF) applied to the model in this engine's context, at `scale` (default 1). */
+  adapter?: { path: string; scale?: number };
   /**
    * Context sequences, each holding one conversation's evaluated tokens (default 12, about 190 MB each for SmolLM2-135M at 8,192 tokens). Steps still run one at a
    * time (decoding several sequences together does not pay on a small CPU), but interleaved episodes each find
@@ -100,7 +103,14 @@ export class EmbeddedEngine implements InferenceEngine {
       const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
       const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 8192);
       const sequences = opts.reusePrefix === false ? 1 : Math.max(1, opts.sequences ?? DEFAULT_SEQUENCES);
-      const context = await model.createContext({ contextSize, sequences, threads });
+      const adapter = opts.adapter;
+      if (adapter) checkGgufHeader(adapter.path);
+      const lora = adapter ? { adapters: [{ filePath: adapter.path, scale: adapter.scale ?? 1 }] } : undefined;
+      const context = await model.createContext({ contextSize, sequences, threads, ...(lora ? { lora } : {}) }).catch(async (err: unknown) => {
+        if (!adapter) throw err;
+        await model.dispose();
+        throw new Error(`could not apply LoRA adapter ${adapter.path} (made for another model?): ${(err as Error).message}`, { cause: err });
+      });
       const slots = Array.from({ length: sequences }, () => ({ sequence: context.getSequence(), holds: [], lastUsed: 0 }));
       // Resolved once from the model's own metadata (its chat template), not per step.
       const chatWrapper = resolveChatWrapper(model);

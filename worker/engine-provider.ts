@@ -43,7 +43,9 @@ export function engineProvider(choice: EngineChoice & { retries?: number; concur
           baseUrl: choice.baseUrl!, model: choice.model!, apiKey: openAIApiKey(), retries: choice.retries,
           maxInFlight: choice.concurrency ?? DEFAULT_OPENAI_CONCURRENCY,
         })
-      : EmbeddedEngine.load(choice.path ?? resolveModelPath());
+      : EmbeddedEngine.load(choice.path ?? resolveModelPath(), {
+          ...(choice.adapter ? { adapter: { path: choice.adapter, scale: choice.adapterScale ?? 1 } } : {}),
+        });
   return {
     get() {
       if (!loading) {

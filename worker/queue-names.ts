@@ -8,12 +8,12 @@ import { basename } from 'node:path';
 import type { RunConfig } from '../config/run-config.js';
 import { checkGgufHeader } from '../inference/model-check.js';
 
-export type EngineChoice = Pick<RunConfig['model'], 'engine' | 'path' | 'baseUrl' | 'model'>;
+export type EngineChoice = Pick<RunConfig['model'], 'engine' | 'path' | 'baseUrl' | 'model' | 'adapter' | 'adapterScale'>;
 
 /**
  * Which model answers: the GGUF file's name and the hash of its content (a file replaced under the same name is
- * another model, and two copies of one file are the same), or the server and model name of an OpenAI-compatible
- * engine.
+ * another model, and two copies of one file are the same), with its LoRA adapter's hash when it has one; or the
+ * server and model name of an OpenAI-compatible engine.
  */
 export function engineFingerprint(choice: EngineChoice): string {
   if (choice.engine === 'openai') {
@@ -22,7 +22,11 @@ export function engineFingerprint(choice: EngineChoice): string {
   }
   if (!choice.path) throw new Error('the embedded engine needs a model path to name its queue');
   const name = basename(choice.path).replace(/\.gguf$/i, '').replace(/[^A-Za-z0-9._-]/g, '_');
-  return `embedded-${name}-${modelFileHash(choice.path).slice(0, 12)}`;
+  const base = `embedded-${name}-${modelFileHash(choice.path).slice(0, 12)}`;
+  if (!choice.adapter) return base;
+  // A model with an adapter is another model: by the adapter's content, and its scale when not 1.
+  const scale = (choice.adapterScale ?? 1) === 1 ? '' : `-x${choice.adapterScale}`;
+  return `${base}-lora-${modelFileHash(choice.adapter).slice(0, 12)}${scale}`;
 }
 
 const fileHashes = new Map<string, string>();

@@ -14,6 +14,8 @@ import { startWorkerProcess } from '../../worker/worker-process.js';
 interface WorkerArgs {
   'task-queue': string;
   model?: string;
+  adapter?: string;
+  'adapter-scale'?: number;
   'openai-base-url'?: string;
   'openai-model'?: string;
   'openai-concurrency'?: number;
@@ -31,6 +33,10 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     y
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE })
       .option('model', { type: 'string', describe: 'GGUF file for the embedded engine (default TASKSYNTH_MODEL or SmolLM2)' })
+      .option('adapter', { type: 'string', describe: 'a LoRA adapter (GGUF) the embedded engine applies (its hash joins the model queue\'s name)' })
+      .option('adapter-scale', { type: 'number', describe: 'how strongly the adapter applies (default 1)' })
+      .check((a) => a['adapter-scale'] === undefined || (a.adapter !== undefined && (a['adapter-scale'] as number) > 0) || `--adapter-scale ${a['adapter-scale']}: give a number above 0, with --adapter`)
+      .conflicts('adapter', 'openai-base-url')
       .option('openai-base-url', { type: 'string', describe: 'serve an OpenAI-compatible server\'s model instead' })
       .option('openai-model', { type: 'string', describe: 'model name for the OpenAI-compatible server' })
       .option('openai-concurrency', { type: 'number', describe: 'model calls this worker keeps in flight to the server (default 8)' })
@@ -53,7 +59,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const engine = workerEngine(
       args['openai-base-url']
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'], concurrency: args['openai-concurrency'], retries: args['openai-retries'] }
-        : { engine: 'embedded', path: args.model },
+        : { engine: 'embedded', path: args.model, adapter: args.adapter, adapterScale: args['adapter-scale'] },
     );
     await checkEngine(engine);
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);

@@ -102,6 +102,10 @@ const cases: Case[] = [
   { name: 'missing environments folder', args: () => run(config('envs', `${good}environments: [no-such-folder]\n`)), message: /\/environments: .*no-such-folder/ },
   // Model files.
   { name: 'model file missing', args: () => run(variant('model-missing', { 'episodesPerTask: 2\n': 'episodesPerTask: 2\nmodel: { path: absent.gguf }\n' })), message: /\/model\/path no model file at .*absent\.gguf/ },
+  { name: 'adapter file missing', args: () => run(config('adapter-missing', `${good}model: { adapter: absent-lora.gguf }\n`)), message: /\/model\/adapter no adapter file at .*absent-lora\.gguf/ },
+  { name: 'adapter with a server', args: () => run(config('adapter-openai', `${good}model: { engine: openai, baseUrl: 'http://127.0.0.1:9/v1', model: m, adapter: a.gguf }\n`)), message: /\/model\/adapter: a LoRA adapter applies to the embedded engine only/ },
+  { name: 'adapter scale alone', args: () => run(config('adapter-scale', `${good}model: { adapterScale: 2 }\n`)), message: /\/model\/adapterScale needs \/model\/adapter/ },
+  { name: 'adapter is a text file', args: () => run(config('adapter-text', `${good}model: { path: ${resolveModelPath()}, adapter: ${file('notes-lora.gguf', 'these are my notes\n')} }\n`)), message: /notes-lora\.gguf: not a GGUF file/ },
   { name: 'model is a text file', args: () => run(model('notes.gguf', 'these are my notes\n')), message: /model .*notes\.gguf: not a GGUF file \(it starts with "these ar"/ },
   { name: 'model is empty', args: () => run(model('empty.gguf', '')), message: /model .*empty\.gguf: not a GGUF file/ },
   { name: 'model is a truncated GGUF', args: () => run(model('cut.gguf', truncatedModel())), message: /model .*cut\.gguf does not load: / },
