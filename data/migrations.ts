@@ -153,6 +153,15 @@ export const migrations: readonly Migration[] = [
       INSERT INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(6))));
     `,
   },
+  {
+    version: 5,
+    name: 'output tokens of model steps',
+    sql: `
+      -- The token ids the embedded engine generated for a step (JSON array), as it produced them: text the model
+      -- wrote a space at a time tokenizes back into fewer tokens, so the raw text alone cannot give them again.
+      ALTER TABLE steps ADD COLUMN output_tokens TEXT;
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */

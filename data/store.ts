@@ -99,6 +99,7 @@ interface StepDbRow {
   arguments_json: string;
   result_json: string | null;
   raw: string | null;
+  output_tokens: string | null;
 }
 
 const EPISODE_COLUMNS = `e.id, e.run_id, e.task_id, e.policy, e.idx, e.messages_json, e.outcome_json, e.passed,
@@ -159,8 +160,8 @@ function prepareStatements(db: Database.Database) {
         policy = excluded.policy, idx = excluded.idx, messages_json = excluded.messages_json,
         outcome_json = excluded.outcome_json, passed = excluded.passed`),
     deleteSteps: db.prepare('DELETE FROM steps WHERE episode_id = ?'),
-    insertStep: db.prepare(`INSERT INTO steps (episode_id, idx, tool_name, arguments_json, result_json, raw)
-      VALUES (?, ?, ?, ?, ?, ?)`),
+    insertStep: db.prepare(`INSERT INTO steps (episode_id, idx, tool_name, arguments_json, result_json, raw, output_tokens)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
     upsertVerdict: db.prepare(`INSERT INTO verdicts (episode_id, passed, errors_json) VALUES (?, ?, ?)
       ON CONFLICT (episode_id) DO UPDATE SET passed = excluded.passed, errors_json = excluded.errors_json`),
     listTasks: db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY family, tier, seed, idx, id'),
@@ -339,6 +340,7 @@ export class Store {
             JSON.stringify(s.toolCall.arguments),
             s.result === null ? null : JSON.stringify(s.result),
             s.raw,
+            s.outputTokens ? JSON.stringify(s.outputTokens) : null,
           );
         }
         this.stmt.upsertVerdict.run(e.id, e.verdict.passed ? 1 : 0, JSON.stringify(e.verdict.errors));
@@ -434,6 +436,7 @@ export class Store {
         toolCall: { name: s.tool_name, arguments: JSON.parse(s.arguments_json) as Record<string, unknown> },
         result: s.result_json === null ? null : JSON.parse(s.result_json),
         raw: s.raw,
+        ...(s.output_tokens ? { outputTokens: JSON.parse(s.output_tokens) as number[] } : {}),
       }),
     );
     const verdict: Verdict = {

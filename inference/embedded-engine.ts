@@ -160,8 +160,12 @@ export class EmbeddedEngine implements InferenceEngine {
     let raw: string;
     let stopReason: string;
     let usage: TokenUsage;
+    // The prompt as tokens, to report its size exactly; what the model generates, token by token as it comes.
+    const promptLength = this.promptTokens(input.messages, input.tools).length;
+    const outputTokens: number[] = [];
     try {
       const response = await chat.generateResponse(history, {
+        onToken: (tokens) => outputTokens.push(...tokens),
         grammar,
         temperature: input.temperature,
         // llama.cpp seeds are 32-bit unsigned; derived seeds may be larger or negative.
@@ -172,12 +176,7 @@ export class EmbeddedEngine implements InferenceEngine {
       stopReason = response.metadata.stopReason;
       const used = sequence.tokenMeter.diff(metered);
       const completionTokens = this.model.tokenize(raw, false, 'trimLeadingSpace').length;
-      usage = {
-        // The sequence holds the prompt and what was generated after it (the last token may not be evaluated).
-        promptTokens: Math.max(used.usedInputTokens, sequence.contextTokens.length - used.usedOutputTokens),
-        evaluatedTokens: used.usedInputTokens,
-        completionTokens,
-      };
+      usage = { promptTokens: promptLength, evaluatedTokens: used.usedInputTokens, completionTokens };
       slot.holds = holds;
       slot.lastUsed = ++this.steps;
     } finally {
@@ -187,7 +186,7 @@ export class EmbeddedEngine implements InferenceEngine {
 
     try {
       const toolCall = parseToolCall(raw, input.tools);
-      return { toolCall, raw, durationMs: performance.now() - started, usage };
+      return { toolCall, raw, durationMs: performance.now() - started, usage, outputTokens };
     } catch (err) {
       if (err instanceof InvalidModelOutputError && stopReason === 'maxTokens') {
         throw new InvalidModelOutputError(
@@ -230,6 +229,22 @@ export class EmbeddedEngine implements InferenceEngine {
       this.grammars.set(key, grammar);
     }
     return grammar;
+  }
+
+  /**
+   * The tokens the engine evaluates before it generates a step for `messages` and `tools`: its own rendering and
+   * its model's chat wrapper, as generateResponse builds them. The training export takes its prompts from here,
+   * so what a model is trained on is what the engine shows it.
+   */
+  promptTokens(messages: ModelStepInput['messages'], tools: ToolSpec[]): number[] {
+    const history: ChatHistoryItem[] = [...renderChatHistory(messages, tools), { type: 'model', response: [] }];
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
+    return [...contextText.tokenize(this.model.tokenizer)];
+  }
+
+  /** The tokens of a step's raw output, as the model wrote them after its prompt. */
+  outputTokens(raw: string): number[] {
+    return [...this.model.tokenize(raw, false, 'trimLeadingSpace')];
   }
 
   /** Drops what every sequence has evaluated, as right after loading (a benchmark starts each phase from here). */

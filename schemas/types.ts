@@ -116,6 +116,8 @@ export interface ModelStepResult {
   durationMs: number;
   /** Token counts, where the engine reports them. */
   usage?: TokenUsage;
+  /** The token ids the model generated, where the engine has them (embedded): training data in its own tokens. */
+  outputTokens?: number[];
 }
 
 export interface TokenUsage {
@@ -135,6 +137,8 @@ export interface StepRecord {
   result: ToolResult | null;
   /** Model's raw text, when a model produced the call. */
   raw: string | null;
+  /** The token ids the model generated for it, when its engine reports them. */
+  outputTokens?: number[];
 }
 
 export interface EpisodeRecord {

@@ -110,11 +110,11 @@ async function runEpisode(
     messages.push({ role: 'assistant', toolCall: next.call, callId });
     if (next.call.name === SUBMIT_TOOL) {
       submitted = next.call.arguments;
-      steps.push({ index, toolCall: next.call, result: null, raw: next.raw });
+      steps.push({ index, toolCall: next.call, result: null, raw: next.raw, ...tokensOf(next) });
       break;
     }
     const result = await sandbox.tool(next.call, steps);
-    steps.push({ index, toolCall: next.call, result, raw: next.raw });
+    steps.push({ index, toolCall: next.call, result, raw: next.raw, ...tokensOf(next) });
     const content = result.exitCode === 0 ? result.output : `error (exit ${result.exitCode}): ${result.output}`;
     messages.push({ role: 'tool', callId, name: next.call.name, content: content.trim() || '(no output)' });
   }
@@ -144,7 +144,7 @@ async function runEpisode(
   return { id, passed: verdict.passed, steps: steps.length, errors: verdict.errors };
 }
 
-type NextCall = { call: ToolCall; raw: string | null } | { stop: string };
+type NextCall = { call: ToolCall; raw: string | null; outputTokens?: number[] } | { stop: string };
 
 /**
  * The model's next tool call, under two resampling rules; each resample uses another seed and the episode keeps
@@ -182,6 +182,9 @@ async function nextCall(
       return { stop: `invalid model output: ${out.error}` };
     }
     if (previous && sameCall(previous, out.step.toolCall) && repeats++ < repeatBudget) continue;
-    return { call: out.step.toolCall, raw: out.step.raw };
+    return { call: out.step.toolCall, raw: out.step.raw, ...(out.step.outputTokens ? { outputTokens: out.step.outputTokens } : {}) };
   }
 }
+
+/** A step's generated token ids, when its engine reported them (kept with the step for training data). */
+const tokensOf = (next: { outputTokens?: number[] }) => (next.outputTokens ? { outputTokens: next.outputTokens } : {});

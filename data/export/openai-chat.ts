@@ -1,12 +1,10 @@
 // Export accepted trajectories as OpenAI chat fine-tuning JSONL (messages + tools). Every line is checked
 // against schemas/openai-chat-line.schema.json before it is written, and the file appears only when whole.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { schemaId, validateWith } from '../../schemas/registry.js';
 import { toOpenAIMessages, toOpenAITools, type OpenAIMessage, type OpenAITool } from '../../schemas/openai-chat.js';
 import type { EpisodeRecord, TaskSpec } from '../../schemas/types.js';
 import type { Store } from '../store.js';
+import { writeJsonlFile } from './jsonl-file.js';
 
 export const OPENAI_CHAT_LINE_SCHEMA = schemaId('openai-chat-line');
 
@@ -31,46 +29,16 @@ export function toOpenAIChatLine(task: TaskSpec, episode: EpisodeRecord): OpenAI
   };
 }
 
-/**
- * Writes every accepted trajectory (optionally of one run) to `outFile` as JSONL. Writes go to a temp file
- * beside the target, renamed into place at the end, so a failure leaves any earlier export untouched.
- */
-export async function exportOpenAIChat(
-  store: Store,
-  outFile: string,
-  opts: { runId?: string } = {},
-): Promise<{ lines: number; file: string }> {
-  const file = resolve(outFile);
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
-  // Same directory as the target, so the final rename is atomic (no cross-device move).
-  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx');
-  let lines = 0;
-  try {
+/** Writes every accepted trajectory (optionally of one run) to `outFile` as JSONL, whole or not at all. */
+export async function exportOpenAIChat(store: Store, outFile: string, opts: { runId?: string } = {}): Promise<{ lines: number; file: string }> {
+  return writeJsonlFile(outFile, (function* () {
     for (const { task, episode } of store.acceptedTrajectories(opts)) {
       const line = toOpenAIChatLine(task, episode);
       const errors = validateWith(OPENAI_CHAT_LINE_SCHEMA, line);
       if (errors.length > 0) {
-        throw new Error(
-          `episode ${episode.id} (task ${task.id}) does not make a valid OpenAI chat line:\n  ${errors.join('\n  ')}`,
-        );
+        throw new Error(`episode ${episode.id} (task ${task.id}) does not make a valid OpenAI chat line:\n  ${errors.join('\n  ')}`);
       }
-      await handle.write(`${JSON.stringify(line)}\n`);
-      lines++;
+      yield line;
     }
-    await handle.sync();
-    await handle.close();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw err;
-  }
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  return { lines, file };
+  })());
 }

@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historySteps } from '../../client/history-steps.js';
+import { exportEngineTokens, IGNORED_LABEL, type EngineTokensLine } from '../../data/export/engine-tokens.js';
+import type { EmbeddedEngine } from '../../inference/embedded-engine.js';
 import { validateConfig } from '../../config/load-config.js';
 import { projectRoot } from '../../config/paths.js';
 import { runIdFor, runWorkflowId } from '../../client/run-id.js';
@@ -120,6 +122,31 @@ test('a synthesisRun runs end to end and its accepted trajectories export as val
       assert.ok(line.tools.length >= 2);
     }
     console.log(`e2e: ${tasks.filter((t) => t.status === 'accepted').length}/2 tasks accepted, ${lines} trajectories exported`);
+
+    // The same trajectories in the engine's own tokens: each step's prompt as the engine rendered it and the ids
+    // it generated, exactly the ones its model call reported (found in the episode's history).
+    const engineLoaded = (await engine.provider.get()) as EmbeddedEngine;
+    const tokensOut = join(dir, 'export', 'tokens.jsonl');
+    const tokens = await exportEngineTokens(store, engineLoaded, engine.fingerprint, tokensOut, { runId });
+    assert.ok(tokens.lines >= lines, `${tokens.lines} step lines for ${lines} trajectories`);
+    assert.equal(tokens.skippedSteps, 0);
+    for (const row of readFileSync(tokensOut, 'utf8').split('\n').filter(Boolean)) {
+      const line = JSON.parse(row) as EngineTokensLine;
+      const n = line.metadata.prompt_tokens;
+      assert.equal(line.labels.length, line.input_ids.length);
+      assert.ok(line.labels.slice(0, n).every((l) => l === IGNORED_LABEL), 'no loss on the prompt');
+      assert.deepEqual(line.labels.slice(n), line.input_ids.slice(n), 'loss on every generated token');
+      const h = await env.client.workflow.getHandle(`episode/${line.metadata.episode_id}`).fetchHistory();
+      const calls = (h.events ?? [])
+        .map((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data)
+        .filter((d): d is Uint8Array => Boolean(d && d.length > 0))
+        .map((d) => JSON.parse(Buffer.from(d).toString('utf8')) as { ok?: boolean; step?: { outputTokens?: number[]; usage?: { promptTokens: number } } })
+        .filter((r) => r?.ok && r.step?.outputTokens);
+      assert.ok(
+        calls.some((c) => c.step!.usage!.promptTokens === n && JSON.stringify(c.step!.outputTokens) === JSON.stringify(line.input_ids.slice(n))),
+        `step ${line.metadata.step} of ${line.metadata.episode_id}: the exported tokens are not what the engine evaluated and generated`,
+      );
+    }
   } finally {
     workers.shutdown();
     await running;
