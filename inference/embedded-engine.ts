@@ -139,8 +139,9 @@ export class EmbeddedEngine implements InferenceEngine {
     // The rule for retries. A step that finished is in the workflow history and never runs again. A step whose
     // try was lost runs again with the same input and seed; the tokens it evaluates are the same, but the state
     // reused from the sequence was computed in other batches, and llama.cpp's float results differ by batch
-    // split in the last bits: greedy decoding gives the same output, sampling may not (bench/prefix-reuse
-    // measures how often). Nothing saw the lost try, so nothing depends on it. With reusePrefix false every step
+    // split in the last bits: usually the same output, but a near tie between two tokens can fall the other way,
+    // greedy or sampled (bench/prefix-reuse measures how often; tests/integration/same-results bounds it on a
+    // run). Nothing saw the lost try, so nothing depends on it. With reusePrefix false every step
     // starts from an empty sequence and the same input and seed give the same output bit for bit.
     const holds = [JSON.stringify(input.tools), ...input.messages.map((m) => JSON.stringify(m))];
     const slot = this.slotFor(holds);
