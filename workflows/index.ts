@@ -5,3 +5,4 @@ export { calibrateTask } from './calibrate-task.js';
 export { familyRun } from './family-run.js';
 export { scheduledRun } from './scheduled-run.js';
 export { synthesisRun } from './synthesis-run.js';
+export { modelLoad } from './model-load.js';
