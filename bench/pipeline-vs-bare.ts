@@ -14,8 +14,8 @@
 //    concurrency.episodes episode lanes (as familyRun and calibrateTask do).
 // 3. cleared sequence (skipped with BENCH_SKIP_CLEARED=1): phase 2 on a separately loaded engine with
 //    reusePrefix false (the option bench/prefix-reuse.ts compares against).
-// Before each phase the engine takes a few throwaway steps (see resetEngine): warm, and holding none of the
-// previous phase's conversations.
+// Before each phase the engine takes one throwaway step and then forgets every sequence (see resetEngine): warm,
+// and holding none of the previous phase's conversations.
 //
 // Definitions:
 // - wall of the pipeline: its episodes phase, from the first episode workflow's start to the last one's close.
