@@ -215,8 +215,12 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosReport> {
     await finished;
     const wallMs = Date.now() - started;
     stopping = true;
-    for (const w of workers) w?.kill('SIGTERM');
-    await sleep(2000);
+    // Each worker drains its host and sweeps on its way out: wait until it has exited (a minute at most).
+    const alive = workers.filter((w): w is ChildProcess => w !== null && w.exitCode === null && w.signalCode === null);
+    const exits = alive.map((w) => new Promise<void>((r) => w.once('exit', () => r())));
+    for (const w of alive) w.kill('SIGTERM');
+    await Promise.race([Promise.all(exits), sleep(60_000)]);
+    for (const w of alive) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
     if (failure) {
       server.kill('SIGTERM');
       await connection.close().catch(() => undefined);

@@ -66,9 +66,11 @@ export async function startWorkerProcess(opts: {
     running,
     async close() {
       clearInterval(sweeper);
-      await clientConnection.close();
       workers.shutdown();
       await running.catch(() => undefined);
+      // Once more on the way out: what a killed worker left (its warm sandboxes, say) goes once its task is over.
+      await sweep();
+      await clientConnection.close();
       await opts.engine.provider.close();
       await connection.close();
     },
