@@ -11,6 +11,7 @@ import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { trainCommand } from './commands/train.js';
 import { workerCommand } from './commands/worker.js';
 
 try {
@@ -22,6 +23,7 @@ try {
     .command(workerCommand)
     .command(replayCommand)
     .command(scheduleCommand)
+    .command(trainCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error) => {

@@ -45,7 +45,10 @@ export async function watchRun(
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
     }
   };
-  const [value] = await Promise.all([result, poll()]);
-  onProgress(value.progress);
-  return value;
+  // Settle both before returning or throwing: a query still in flight (or in its client's retry backoff) must not
+  // outlive the call, or it reaches a connection its caller has since closed.
+  const [outcome] = await Promise.allSettled([result, poll()]);
+  if (outcome.status === 'rejected') throw outcome.reason;
+  onProgress(outcome.value.progress);
+  return outcome.value;
 }

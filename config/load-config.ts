@@ -1,5 +1,7 @@
 // Reads a run configuration (YAML or JSON), validates it against schemas/config.schema.json and fills defaults.
 // Every failure is a ConfigError naming the file and the offending field; the CLI maps it to exit code 2.
+import { resolveAdapter } from '../training/adapter-ref.js';
+import { resolveModelPath } from '../inference/model-path.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -181,8 +183,11 @@ export function loadConfig(file: string, extraEnvDirs: string[] = []): RunConfig
     if (!existsSync(config.model.path)) throw new ConfigError(file, [`/model/path no model file at ${config.model.path}`]);
   }
   if (config.model.adapter !== undefined) {
-    config.model.adapter = resolve(dirname(file), config.model.adapter);
-    if (!existsSync(config.model.adapter)) throw new ConfigError(file, [`/model/adapter no adapter file at ${config.model.adapter}`]);
+    try {
+      config.model.adapter = resolveAdapter(config.model.adapter, dirname(file), config.model.path ?? resolveModelPath());
+    } catch (error) {
+      throw new ConfigError(file, [`/model/adapter ${(error as Error).message}`]);
+    }
   }
   return config;
 }

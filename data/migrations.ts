@@ -162,6 +162,26 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE steps ADD COLUMN output_tokens TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'trained adapters',
+    sql: `
+      -- LoRA adapters \`tasksynth train\` made, by name: what they were trained from and how, so a served adapter and
+      -- an evaluation name exactly the weights, the base model and the data behind them.
+      CREATE TABLE adapters (
+        name        TEXT PRIMARY KEY,
+        path        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        base_path   TEXT NOT NULL,
+        base_sha256 TEXT NOT NULL,
+        data_json   TEXT NOT NULL,
+        hyper_json  TEXT NOT NULL,
+        losses_json TEXT NOT NULL,
+        seconds     REAL NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */

@@ -17,6 +17,7 @@ import type {
 } from '../schemas/types.js';
 import { migrate } from './migrations.js';
 import { ScreeningTable } from './dedup/screening-table.js';
+import { AdapterRegistry } from './adapter-registry.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 export type TaskStatus = 'pending' | 'rejected' | 'accepted';
@@ -190,12 +191,15 @@ export class Store {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   /** Dedup and decontamination verdicts, and the index of kept tasks. */
   readonly screenings: ScreeningTable;
+  /** LoRA adapters trained on this store's trajectories. */
+  readonly adapters: AdapterRegistry;
 
   private constructor(db: Database.Database, migrated: number[]) {
     this.db = db;
     this.migrated = migrated;
     this.stmt = prepareStatements(db);
     this.screenings = new ScreeningTable(db);
+    this.adapters = new AdapterRegistry(db);
   }
 
   /** Opens (creating if needed) the database at `path` and brings its schema up to date. */

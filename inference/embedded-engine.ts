@@ -13,6 +13,7 @@ import {
   type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
+  type Token,
 } from 'node-llama-cpp';
 import type { ModelStepInput, ModelStepResult, TokenUsage, ToolSpec } from '../schemas/types.js';
 import { InvalidModelOutputError, type InferenceEngine } from './engine.js';
@@ -246,6 +247,34 @@ export class EmbeddedEngine implements InferenceEngine {
   /** The tokens of a step's raw output, as the model wrote them after its prompt. */
   outputTokens(raw: string): number[] {
     return [...this.model.tokenize(raw, false, 'trimLeadingSpace')];
+  }
+
+  /**
+   * The model's mean negative log-likelihood (nats per token) of the labelled tokens of a training line, as this
+   * engine computes it (its weights and adapter): labels[i] is the token expected at i, or IGNORED_LABEL; each is
+   * scored by the distribution after input_ids[..i-1]. A trained adapter should lower it on its training lines.
+   */
+  tokenLoss(inputIds: number[], labels: number[]): Promise<{ loss: number; tokens: number }> {
+    if (inputIds.length !== labels.length) return Promise.reject(new Error(`tokenLoss: ${inputIds.length} input ids but ${labels.length} labels`));
+    const run = this.queue.then(async () => {
+      const slot = this.slotFor([]);
+      await slot.sequence.clearHistory();
+      slot.holds = [];
+      const scored = new Set(labels.flatMap((l, i) => (i > 0 && l >= 0 ? [i - 1] : [])));
+      const input = inputIds.map((t, i) =>
+        scored.has(i) ? ([t as Token, { generateNext: { probabilities: true, options: { temperature: 1 } } }] as const) : (t as Token),
+      );
+      const out = await slot.sequence.controlledEvaluate(input as never);
+      await slot.sequence.clearHistory();
+      let total = 0;
+      for (const i of scored) {
+        const p = out[i]?.next.probabilities?.get(labels[i + 1] as Token) ?? 0;
+        total += -Math.log(Math.max(p, 1e-12));
+      }
+      return { loss: total / Math.max(1, scored.size), tokens: scored.size };
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Drops what every sequence has evaluated, as right after loading (a benchmark starts each phase from here). */

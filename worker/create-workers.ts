@@ -19,6 +19,7 @@ import type { EngineProvider } from './engine-provider.js';
 import { LABEL_TEMPORAL } from '../sandboxes/profile.js';
 import type { WarmPool } from '../sandboxes/warm-pool.js';
 import { createHostSandboxes } from './host-sandboxes.js';
+import { createTrainingWorker } from './training-worker.js';
 import { hostQueueName, modelQueueName, storeQueueName } from './queue-names.js';
 import { workflowBundleOption } from './workflow-bundle.js';
 
@@ -104,6 +105,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<WorkerGroup> {
   if (deps.store) {
     workers.push(
       await Worker.create({ ...base, taskQueue: storeQueueName(deps.taskQueue, deps.store.storeId), activities: createStoreActivities(deps.store) }),
+      await createTrainingWorker(deps.connection, deps.namespace, deps.taskQueue, deps.store),
     );
   }
   const shutdown = () => {

@@ -57,3 +57,5 @@ export const hostQueueName = (taskQueue: string, host = hostname()) => `${taskQu
 export const modelQueueName = (taskQueue: string, fingerprint: string) => `${taskQueue}/model/${fingerprint}`;
 /** Keyed by the store's own id: two stores polling one queue would split a run's writes between two databases. */
 export const storeQueueName = (taskQueue: string, storeId: string) => `${taskQueue}/store/${storeId}`;
+/** Training jobs (workflow and activities) of one store: its data is read there and its adapters registered. */
+export const trainingQueueName = (taskQueue: string, storeId: string) => `${taskQueue}/training/${storeId}`;

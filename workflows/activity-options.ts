@@ -69,3 +69,23 @@ export const imageBuild: ActivityOptions = {
   startToCloseTimeout: '20 minutes',
   retry: { initialInterval: '5 seconds', maximumAttempts: 3 },
 };
+
+/**
+ * Training: one long activity that heartbeats at least every 5 s while its trainer lives (loading the model takes
+ * about 20 s, so the trainer's own events alone would be too sparse). A worker killed mid-training is noticed
+ * within the heartbeat timeout, and the next attempt resumes from the newest checkpoint.
+ */
+export const training: ActivityOptions = {
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10,
+    nonRetryableErrorTypes: ['TrainingDataError', 'AdapterNameTaken'],
+  },
+};
+
+/** Preparing data (the store read once), converting and registering an adapter: minutes at most. */
+export const trainingStep: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['TrainingDataError', 'AdapterNameTaken'] },
+};

@@ -6,3 +6,4 @@ export { familyRun } from './family-run.js';
 export { scheduledRun } from './scheduled-run.js';
 export { synthesisRun } from './synthesis-run.js';
 export { modelLoad } from './model-load.js';
+export { trainAdapter } from './train-adapter.js';

@@ -10,6 +10,17 @@ import { workerEngine } from '../../worker/engine-provider.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
 import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
 import { startWorkerProcess } from '../../worker/worker-process.js';
+import { resolveAdapter } from '../../training/adapter-ref.js';
+import { resolveModelPath } from '../../inference/model-path.js';
+import { UsageError } from '../../core/usage-error.js';
+
+function withUsageError<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
 
 interface WorkerArgs {
   'task-queue': string;
@@ -33,7 +44,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     y
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE })
       .option('model', { type: 'string', describe: 'GGUF file for the embedded engine (default TASKSYNTH_MODEL or SmolLM2)' })
-      .option('adapter', { type: 'string', describe: 'a LoRA adapter (GGUF) the embedded engine applies (its hash joins the model queue\'s name)' })
+      .option('adapter', { type: 'string', describe: 'a LoRA adapter the embedded engine applies: a GGUF file or a name `tasksynth train` registered (its hash joins the model queue\'s name)' })
       .option('adapter-scale', { type: 'number', describe: 'how strongly the adapter applies (default 1)' })
       .check((a) => a['adapter-scale'] === undefined || (a.adapter !== undefined && (a['adapter-scale'] as number) > 0) || `--adapter-scale ${a['adapter-scale']}: give a number above 0, with --adapter`)
       .conflicts('adapter', 'openai-base-url')
@@ -59,7 +70,10 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const engine = workerEngine(
       args['openai-base-url']
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'], concurrency: args['openai-concurrency'], retries: args['openai-retries'] }
-        : { engine: 'embedded', path: args.model, adapter: args.adapter, adapterScale: args['adapter-scale'] },
+        : {
+            engine: 'embedded', path: args.model, adapterScale: args['adapter-scale'],
+            adapter: args.adapter === undefined ? undefined : withUsageError('--adapter', () => resolveAdapter(args.adapter!, process.cwd(), args.model ?? resolveModelPath())),
+          },
     );
     await checkEngine(engine);
     const catalog = new EnvironmentCatalog(args['env-dir'] ?? []);

@@ -28,6 +28,10 @@ export interface EngineTokensExport {
   /** Steps without recorded output tokens, and trajectories of runs another model made. */
   skippedSteps: number;
   skippedRuns: string[];
+  /** What was written: the runs and tasks behind the lines, and the tokens that carry loss. */
+  runs: string[];
+  taskIds: string[];
+  labelTokens: number;
 }
 
 /** Writes the lines for `model` (an engine fingerprint) to `outFile`, whole or not at all. */
@@ -36,15 +40,26 @@ export async function exportEngineTokens(
   renderer: PromptRenderer,
   model: string,
   outFile: string,
-  opts: { runId?: string } = {},
+  opts: { runId?: string; runIds?: string[] } = {},
 ): Promise<EngineTokensExport> {
   let skippedSteps = 0;
+  let labelTokens = 0;
   const skippedRuns = new Set<string>();
+  const runs = new Set<string>();
+  const taskIds = new Set<string>();
+  const counted = function* (lines: Iterable<EngineTokensLine>) {
+    for (const line of lines) {
+      runs.add(line.metadata.run_id);
+      taskIds.add(line.metadata.task_id);
+      labelTokens += line.labels.length - line.metadata.prompt_tokens;
+      yield line;
+    }
+  };
   const written = await writeJsonlFile(
     outFile,
-    stepLines(store, renderer, model, opts, (n) => (skippedSteps += n), (r) => skippedRuns.add(r)),
+    counted(stepLines(store, renderer, model, opts, (n) => (skippedSteps += n), (r) => skippedRuns.add(r))),
   );
-  return { ...written, skippedSteps, skippedRuns: [...skippedRuns] };
+  return { ...written, skippedSteps, skippedRuns: [...skippedRuns], runs: [...runs], taskIds: [...taskIds], labelTokens };
 }
 
 /** The lines, one model step at a time; skipped steps and runs are reported through the callbacks. */
@@ -52,12 +67,14 @@ function* stepLines(
   store: Store,
   renderer: PromptRenderer,
   model: string,
-  opts: { runId?: string },
+  opts: { runId?: string; runIds?: string[] },
   skipSteps: (n: number) => void,
   skipRun: (runId: string) => void,
 ): Generator<EngineTokensLine> {
   const runModel = new Map<string, string | null>();
-  for (const { task, episode } of store.acceptedTrajectories(opts)) {
+  const only = opts.runIds ? new Set(opts.runIds) : null;
+  for (const { task, episode } of store.acceptedTrajectories({ runId: opts.runId })) {
+    if (only && !only.has(episode.runId)) continue;
     if (!runModel.has(episode.runId)) runModel.set(episode.runId, store.getRun(episode.runId)?.model ?? null);
     if (runModel.get(episode.runId) !== model) {
       skipRun(episode.runId);
