@@ -20,6 +20,8 @@ export interface ScreenTaskInput {
   fingerprint: TaskFingerprint;
   dedup: RunConfig['dedup'];
   decontamination: RunConfig['decontamination'];
+  /** The run is an evaluation: its tasks are held out (see ScreeningRequest.heldOut). */
+  heldOut?: boolean;
 }
 
 export function createStoreActivities(store: Store) {
@@ -47,6 +49,7 @@ export function createStoreActivities(store: Store) {
         contamination,
         exact: input.dedup.exact,
         nearThreshold: input.dedup.near ? input.dedup.nearThreshold : null,
+        heldOut: input.heldOut === true,
       });
     },
     /** Records the run; an id already used for another config, model or package fails the run (not retried). */

@@ -7,6 +7,7 @@ import { EnvironmentError } from '../environments/package.js';
 import { UsageError } from '../core/usage-error.js';
 import { failureMessage } from '../workflows/failure-message.js';
 import { envsCommand } from './commands/envs.js';
+import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -24,6 +25,7 @@ try {
     .command(replayCommand)
     .command(scheduleCommand)
     .command(trainCommand)
+    .command(evalCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error) => {

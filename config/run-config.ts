@@ -22,6 +22,8 @@ export interface RunConfig {
   /** Folders of the user's own packages, absolute once loaded. */
   environments: string[];
   seed: number;
+  /** 'evaluation': a measurement on held-out tasks, never exported or trained on (see the config schema). */
+  purpose?: 'synthesis' | 'evaluation';
   episodesPerTask: number;
   maxSteps: number;
   acceptance: { minPassRate: number; maxPassRate: number; earlyStop: boolean };

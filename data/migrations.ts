@@ -182,6 +182,16 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'held-out tasks',
+    sql: `
+      -- Tasks of evaluation runs: a synthesis run keeps clear of them (it may never train on them), while an
+      -- evaluation run compares itself with synthesized tasks only, so the base and the tuned model can be measured
+      -- on the same held-out tasks.
+      ALTER TABLE task_fingerprints ADD COLUMN held_out INTEGER NOT NULL DEFAULT 0 CHECK (held_out IN (0, 1));
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks, each in its own transaction; returns the versions applied. */

@@ -166,6 +166,9 @@ function prepareStatements(db: Database.Database) {
     upsertVerdict: db.prepare(`INSERT INTO verdicts (episode_id, passed, errors_json) VALUES (?, ?, ?)
       ON CONFLICT (episode_id) DO UPDATE SET passed = excluded.passed, errors_json = excluded.errors_json`),
     listTasks: db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY family, tier, seed, idx, id'),
+    taskPlace: db.prepare('SELECT family, tier FROM tasks WHERE id = ?'),
+    synthesisSeeds: db.prepare(`SELECT DISTINCT t.seed FROM tasks t JOIN runs r ON r.id = t.run_id
+      WHERE t.family = ? AND json_extract(r.config_json, '$.purpose') IS NOT 'evaluation' ORDER BY t.seed`),
     listEpisodes: db.prepare(`SELECT ${EPISODE_COLUMNS} FROM episodes e
       LEFT JOIN verdicts v ON v.episode_id = e.id WHERE e.task_id = ? ORDER BY e.policy, e.idx`),
     stepsOf: db.prepare('SELECT * FROM steps WHERE episode_id = ? ORDER BY idx'),
@@ -173,8 +176,10 @@ function prepareStatements(db: Database.Database) {
     accepted: db.prepare(`SELECT ${EPISODE_COLUMNS}, t.spec_json FROM episodes e
       JOIN tasks t ON t.id = e.task_id
       LEFT JOIN verdicts v ON v.episode_id = e.id
+      JOIN runs r ON r.id = e.run_id
       WHERE t.status = 'accepted' AND e.policy = 'model' AND e.passed = 1
         AND (@runId IS NULL OR e.run_id = @runId)
+        AND json_extract(r.config_json, '$.purpose') IS NOT 'evaluation'
       ORDER BY e.run_id, t.family, t.tier, t.seed, t.idx, e.idx`),
     modelEpisodeCounts: db.prepare(`SELECT task_id, count(*) AS n, sum(passed) AS passed FROM episodes
       WHERE run_id = ? AND policy = 'model' GROUP BY task_id`),
@@ -402,6 +407,16 @@ export class Store {
   acceptedTrajectories(opts: { runId?: string } = {}): Trajectory[] {
     const rows = this.stmt.accepted.all({ runId: opts.runId ?? null }) as Array<EpisodeDbRow & { spec_json: string }>;
     return rows.map((r) => ({ task: JSON.parse(r.spec_json) as TaskSpec, episode: this.toEpisode(r) }));
+  }
+
+  /** The family and tier of a stored task, or undefined. */
+  taskPlace(taskId: string): { family: string; tier: number } | undefined {
+    return this.stmt.taskPlace.get(taskId) as { family: string; tier: number } | undefined;
+  }
+
+  /** The seeds a family's tasks were generated from in synthesis runs (evaluation runs left out). */
+  synthesisSeeds(family: string): number[] {
+    return (this.stmt.synthesisSeeds.all(family) as Array<{ seed: number }>).map((r) => r.seed);
   }
 
   /** Model episodes run and passed per task of a run. */

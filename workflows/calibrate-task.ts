@@ -26,7 +26,7 @@ export interface CalibrateTaskInput {
   rootWorkflowId: string;
   task: TaskSpec;
   image: string;
-  config: Pick<RunConfig, 'episodesPerTask' | 'maxSteps' | 'acceptance' | 'model' | 'concurrency' | 'gates' | 'dedup' | 'decontamination'>;
+  config: Pick<RunConfig, 'episodesPerTask' | 'maxSteps' | 'acceptance' | 'model' | 'concurrency' | 'gates' | 'dedup' | 'decontamination' | 'purpose'>;
   limits: SandboxLimits;
   queues: RunQueues;
 }
@@ -52,7 +52,7 @@ export async function calibrateTask(input: CalibrateTaskInput): Promise<TaskResu
   let screening;
   try {
     const fingerprint = await fingerprintTask({ runId: input.runId, task, limits: input.limits });
-    screening = await screenTask({ runId: input.runId, task, fingerprint, dedup: config.dedup, decontamination: config.decontamination });
+    screening = await screenTask({ runId: input.runId, task, fingerprint, dedup: config.dedup, decontamination: config.decontamination, heldOut: config.purpose === 'evaluation' });
   } catch (error) {
     return broke(`screening failed: ${failureMessage(error)}`);
   }

@@ -1,10 +1,8 @@
 // `tasksynth run --config FILE`: validates the config, connects to (or starts) Temporal, runs a worker in this
 // process and drives one synthesisRun workflow to its end, showing progress and a closing summary.
-import { Client } from '@temporalio/client';
 import type { CommandModule } from 'yargs';
-import { runIdentity, runIdFor, runWorkflowId } from '../../client/run-id.js';
+import { runIdentity, runIdFor } from '../../client/run-id.js';
 import { UsageError } from '../../core/usage-error.js';
-import { startSynthesisRun, watchRun } from '../../client/start-run.js';
 import { loadConfig } from '../../config/load-config.js';
 import { checkEngine } from '../../inference/model-check.js';
 import { statePaths } from '../../config/paths.js';
@@ -14,12 +12,10 @@ import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { environmentRef } from '../../environments/package.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
-import { connectClient } from '../../worker/temporal-server.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
 import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
-import { startWorkerProcess } from '../../worker/worker-process.js';
+import { runToEnd } from '../run-to-end.js';
 import { checkOutputFile } from '../output-file.js';
-import { createProgressView } from '../progress-view.js';
 import { renderSummary } from '../summary-table.js';
 
 interface RunArgs {
@@ -82,51 +78,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
         return;
       }
     }
-    const taskQueue = args['task-queue'];
-    const worker = await startWorkerProcess({ maxLiveSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'], taskQueue, catalog, engine, store }).catch((error: unknown) => {
-      store.close();
-      throw error;
-    });
-    const { temporal, running } = worker;
-    const connection = await connectClient(temporal);
-    const client = new Client({ connection, namespace: temporal.namespace });
-    const view = createProgressView();
-    const started = Date.now();
     try {
-      console.error(`run ${runId}: k=${config.episodesPerTask}, model ${engine.fingerprint}`);
-      // Each episode in flight has at most one model call out: fewer episodes (or sandboxes) than the engine's
-      // slots leave the server under-used, whatever its capacity.
-      const inFlight = Math.min(config.concurrency.tasks * config.concurrency.episodes, args['max-sandboxes']);
-      if (inFlight < engine.concurrency) {
-        console.error(`  note: at most ${inFlight} episodes run at once (concurrency.tasks × concurrency.episodes, --max-sandboxes), fewer than the ${engine.concurrency} model calls the engine takes at once; raise them to keep the server busy`);
-      }
-      for (const [i, f] of config.families.entries()) {
-        const env = environments[i];
-        const plan = f.tasks !== undefined ? `${f.tasks} tasks, tiers ${f.tiers.join(',')} following the model` : `${f.tasksPerTier} tasks at each of tiers ${f.tiers.join(',')}`;
-        console.error(`  ${env.name} ${env.version} (${env.hash.slice(0, 12)}): ${plan}, seed ${f.seed}`);
-      }
-      const handle = await startSynthesisRun(client, { runId, config, environments, taskQueue, engineFingerprint: engine.fingerprint, storeId: store.storeId });
-      // A worker that stops (or fails) before the run ends would leave the run waiting: stop waiting too.
-      await Promise.race([
-        watchRun(handle, (p) => view.update(p)),
-        running.then(() => {
-          throw new Error('the in-process worker stopped before the run finished');
-        }),
-      ]);
-      view.stop();
-      console.log(renderSummary(store, runId, config.acceptance, config.episodesPerTask));
-      console.log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s; database ${statePaths.database()}`);
+      await runToEnd({
+        config, environments, catalog, engine, store, runId, taskQueue: args['task-queue'],
+        maxSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'],
+      });
       if (args.export) {
         const { lines, file } = await exportOpenAIChat(store, args.export, { runId });
         console.log(`exported ${lines} accepted trajectories (openai-chat) to ${file}`);
       }
-      if (temporal.uiUrl) {
-        console.log(`Temporal Web UI: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(runWorkflowId(runId))}`);
-      }
     } finally {
-      view.stop();
-      await worker.close();
-      await connection.close();
       store.close();
     }
   },

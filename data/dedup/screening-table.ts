@@ -24,6 +24,11 @@ export interface ScreeningRequest {
   exact: boolean;
   /** Jaccard from which a task of the same family is a near-duplicate; null turns the check off. */
   nearThreshold: number | null;
+  /**
+   * A task of an evaluation run: compared with synthesized tasks only (the base and the tuned model are measured
+   * on the same held-out tasks), and indexed as held out, so every later synthesis run keeps clear of it.
+   */
+  heldOut?: boolean;
 }
 
 export class ScreeningTable {
@@ -34,11 +39,14 @@ export class ScreeningTable {
       get: db.prepare('SELECT verdict, duplicate_of, similarity, detail FROM screenings WHERE task_id = ?'),
       insert: db.prepare(`INSERT INTO screenings (task_id, run_id, family, verdict, duplicate_of, similarity, detail)
         VALUES (@taskId, @runId, @family, @verdict, @duplicateOf, @similarity, @detail)`),
-      exact: db.prepare('SELECT task_id FROM task_fingerprints WHERE exact_hash = ? AND task_id != ? ORDER BY rowid LIMIT 1'),
+      // @heldOut 1: an evaluation task, compared with synthesized (held_out 0) tasks only.
+      exact: db.prepare(`SELECT task_id FROM task_fingerprints WHERE exact_hash = @hash AND task_id != @taskId
+        AND (@heldOut = 0 OR held_out = 0) ORDER BY rowid LIMIT 1`),
       candidates: db.prepare(`SELECT DISTINCT f.task_id, f.signature_json FROM lsh_buckets b
         JOIN task_fingerprints f ON f.task_id = b.task_id
-        WHERE b.family = ? AND b.band = ? AND b.bucket = ? AND b.task_id != ?`),
-      keep: db.prepare(`INSERT INTO task_fingerprints (task_id, family, exact_hash, signature_json) VALUES (?, ?, ?, ?)
+        WHERE b.family = @family AND b.band = @band AND b.bucket = @bucket AND b.task_id != @taskId
+          AND (@heldOut = 0 OR f.held_out = 0)`),
+      keep: db.prepare(`INSERT INTO task_fingerprints (task_id, family, exact_hash, signature_json, held_out) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (task_id) DO NOTHING`),
       bucket: db.prepare('INSERT INTO lsh_buckets (family, band, bucket, task_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       byRun: db.prepare(`SELECT s.task_id, s.verdict, s.duplicate_of, s.similarity, s.detail FROM screenings s
@@ -54,7 +62,7 @@ export class ScreeningTable {
       const result = this.decide(req);
       this.stmt.insert.run({ taskId: req.taskId, runId: req.runId, family: req.family, ...result });
       if (result.verdict === 'kept') {
-        this.stmt.keep.run(req.taskId, req.family, req.fingerprint.exact, JSON.stringify(req.fingerprint.signature));
+        this.stmt.keep.run(req.taskId, req.family, req.fingerprint.exact, JSON.stringify(req.fingerprint.signature), req.heldOut ? 1 : 0);
         bandKeys(req.fingerprint.signature).forEach((key, band) => this.stmt.bucket.run(req.family, band, key, req.taskId));
       }
       return result;
@@ -71,7 +79,7 @@ export class ScreeningTable {
       };
     }
     if (req.exact) {
-      const same = this.stmt.exact.get(req.fingerprint.exact, req.taskId) as { task_id: string } | undefined;
+      const same = this.stmt.exact.get({ hash: req.fingerprint.exact, taskId: req.taskId, heldOut: req.heldOut ? 1 : 0 }) as { task_id: string } | undefined;
       if (same) return { verdict: 'exact-duplicate', duplicateOf: same.task_id, similarity: 1, detail: `same prompt, tools and initial state as ${same.task_id}` };
     }
     if (req.nearThreshold !== null) {
@@ -79,7 +87,7 @@ export class ScreeningTable {
       let best: { taskId: string; similarity: number } | null = null;
       const seen = new Set<string>();
       bandKeys(req.fingerprint.signature).forEach((key, band) => {
-        for (const row of this.stmt.candidates.all(req.family, band, key, req.taskId) as Array<{ task_id: string; signature_json: string }>) {
+        for (const row of this.stmt.candidates.all({ family: req.family, band, bucket: key, taskId: req.taskId, heldOut: req.heldOut ? 1 : 0 }) as Array<{ task_id: string; signature_json: string }>) {
           if (seen.has(row.task_id)) continue;
           seen.add(row.task_id);
           const similarity = estimatedJaccard(req.fingerprint.signature, JSON.parse(row.signature_json) as number[]);

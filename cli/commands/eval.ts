@@ -1,0 +1,92 @@
+// `tasksynth eval --adapter NAME`: the base model and the base model with a trained adapter, side by side on
+// held-out tasks of the families and tiers the adapter was trained on (see evaluation/held-out-plan.ts): two
+// evaluation runs, then pass@1 and pass@k per family and tier with 95% intervals.
+import type { CommandModule } from 'yargs';
+import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
+import { runIdFor } from '../../client/run-id.js';
+import { statePaths } from '../../config/paths.js';
+import type { RunConfig } from '../../config/run-config.js';
+import { UsageError } from '../../core/usage-error.js';
+import { Store } from '../../data/store.js';
+import { EnvironmentCatalog } from '../../environments/catalog.js';
+import { environmentRef } from '../../environments/package.js';
+import { compareRuns, renderComparison } from '../../evaluation/compare.js';
+import { EvalPlanError, planEvaluation } from '../../evaluation/held-out-plan.js';
+import { checkEngine } from '../../inference/model-check.js';
+import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
+import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
+import { workerEngine } from '../../worker/engine-provider.js';
+import { runToEnd } from '../run-to-end.js';
+
+interface EvalArgs {
+  adapter: string;
+  'tasks-per-tier': number;
+  k: number;
+  seed?: number;
+  families?: string[];
+  'task-queue': string;
+  'max-sandboxes': number;
+  'warm-sandboxes': number;
+}
+
+export const evalCommand: CommandModule<object, EvalArgs> = {
+  command: 'eval',
+  describe: 'Measure a trained adapter against its base model on held-out tasks',
+  builder: (y) =>
+    y
+      .option('adapter', { type: 'string', demandOption: true, describe: 'the name `tasksynth train` registered' })
+      .option('tasks-per-tier', { type: 'number', default: 4, describe: 'held-out tasks at each trained tier' })
+      .check((a) => (Number.isInteger(a['tasks-per-tier']) && (a['tasks-per-tier'] as number) >= 1) || `--tasks-per-tier ${a['tasks-per-tier']}: give a whole number, at least 1`)
+      .option('k', { type: 'number', default: 4, describe: 'episodes per task and model' })
+      .check((a) => (Number.isInteger(a.k) && (a.k as number) >= 1) || `--k ${a.k}: give a whole number, at least 1`)
+      .option('seed', { type: 'number', describe: 'family seed of the held-out tasks (default: the first from 1000 no synthesis run used)' })
+      .check((a) => a.seed === undefined || (Number.isInteger(a.seed) && (a.seed as number) >= 0) || `--seed ${a.seed}: give a whole number, 0 or more`)
+      .option('families', { type: 'string', array: true, describe: 'only these of the trained families' })
+      .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE })
+      .option('max-sandboxes', { type: 'number', default: DEFAULT_MAX_LIVE_SANDBOXES })
+      .option('warm-sandboxes', { type: 'number', default: DEFAULT_WARM_SANDBOXES }) as never,
+  handler: async (args) => {
+    const store = Store.open(statePaths.database());
+    try {
+      const adapter = store.adapters.get(args.adapter);
+      if (!adapter) {
+        const names = store.adapters.list().map((a) => a.name);
+        throw new UsageError(`--adapter ${args.adapter}: no such registered adapter (registered: ${names.join(', ') || 'none'}; \`tasksynth train --name\` registers one)`);
+      }
+      let plan;
+      try {
+        plan = planEvaluation(store, { adapter, tasksPerTier: args['tasks-per-tier'], k: args.k, seed: args.seed, families: args.families });
+      } catch (error) {
+        if (error instanceof EvalPlanError) throw new UsageError(error.message);
+        throw error;
+      }
+      const tiersText = [...plan.tiers].map(([f, t]) => `${f} t${t.join(',t')}`).join('; ');
+      console.error(`held-out evaluation of ${adapter.name}: family seed ${plan.seed} (no synthesis run used it), ${args['tasks-per-tier']} tasks per tier, k=${args.k}: ${tiersText}`);
+      const runIds: string[] = [];
+      for (const [label, config] of [['base', plan.base], ['tuned', plan.tuned]] as Array<[string, RunConfig]>) {
+        const catalog = new EnvironmentCatalog(config.environments);
+        const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
+        const engine = workerEngine(config.model);
+        const runId = runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
+        runIds.push(runId);
+        if (store.getRun(runId)?.status === 'completed') {
+          console.error(`${label}: run ${runId} finished before; its episodes are reused`);
+          await engine.provider.close();
+          continue;
+        }
+        console.error(`${label}: ${engine.fingerprint}`);
+        await checkEngine(engine);
+        await runToEnd({
+          config, environments, catalog, engine, store, runId, taskQueue: args['task-queue'],
+          maxSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'],
+        });
+      }
+      const dropped = [...store.screenings.ofRun(runIds[0]!).values()].filter((s) => s.verdict !== 'kept');
+      console.log(`held-out tasks dropped as duplicates of synthesized ones before any rollout: ${dropped.length}`);
+      console.log(`base ${runIds[0]} vs tuned ${runIds[1]} (adapter ${adapter.name}, ${adapter.sha256.slice(0, 12)})`);
+      console.log(renderComparison(compareRuns(store, runIds[0]!, runIds[1]!), args.k));
+    } finally {
+      store.close();
+    }
+  },
+};
