@@ -41,7 +41,7 @@ export interface TrainingHeartbeat {
   resumedFrom: number | null;
 }
 
-const jobDir = (jobId: string) => join(trainingPaths.jobs(), jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
+export const jobDir = (jobId: string) => join(trainingPaths.jobs(), jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -93,7 +93,7 @@ export function createTrainingActivities(store: Store) {
      * Trains in the job's folder, resuming from its newest checkpoint. Heartbeats every few seconds with the step
      * and loss; cancelled (or timed out, or the worker gone), the trainer is killed with it.
      */
-    async trainAdapter(input: TrainingJobInput, data: PreparedData): Promise<{ adapterDir: string; baseConfigDir: string; losses: number[]; seconds: number }> {
+    async trainAdapter(input: TrainingJobInput, data: PreparedData): Promise<{ adapterDir: string; baseConfigDir: string; losses: number[]; seconds: number; resumedFrom: number | null }> {
       const ctx = Context.current();
       const env = await ensureTrainingEnv((line) => ctx.log.info(line));
       const state: TrainingHeartbeat = { step: 0, totalSteps: 0, loss: null, resumedFrom: null };
@@ -112,7 +112,7 @@ export function createTrainingActivities(store: Store) {
           },
           ctx.cancellationSignal,
         );
-        return { adapterDir: done.adapter, baseConfigDir: done.base_config, losses: done.losses, seconds: done.train_seconds };
+        return { adapterDir: done.adapter, baseConfigDir: done.base_config, losses: done.losses, seconds: done.train_seconds, resumedFrom: state.resumedFrom };
       } catch (error) {
         // Bad data or arguments fail the same way again; a held lock is another writer, which may be ending.
         if (error instanceof TrainerFailed && error.exitCode === 2) throw ApplicationFailure.nonRetryable(error.message, 'TrainingDataError');

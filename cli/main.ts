@@ -9,6 +9,7 @@ import { failureMessage } from '../workflows/failure-message.js';
 import { envsCommand } from './commands/envs.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { loopCommand } from './commands/loop.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -26,6 +27,7 @@ try {
     .command(scheduleCommand)
     .command(trainCommand)
     .command(evalCommand)
+    .command(loopCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error) => {

@@ -10,7 +10,8 @@ import { UsageError } from '../../core/usage-error.js';
 import { Store } from '../../data/store.js';
 import { EnvironmentCatalog } from '../../environments/catalog.js';
 import { environmentRef } from '../../environments/package.js';
-import { compareRuns, renderComparison } from '../../evaluation/compare.js';
+import { compareRuns, renderComparison, type ComparisonRow } from '../../evaluation/compare.js';
+import type { AdapterRecord } from '../../data/adapter-registry.js';
 import { EvalPlanError, planEvaluation } from '../../evaluation/held-out-plan.js';
 import { checkEngine } from '../../inference/model-check.js';
 import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
@@ -53,40 +54,60 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         const names = store.adapters.list().map((a) => a.name);
         throw new UsageError(`--adapter ${args.adapter}: no such registered adapter (registered: ${names.join(', ') || 'none'}; \`tasksynth train --name\` registers one)`);
       }
-      let plan;
-      try {
-        plan = planEvaluation(store, { adapter, tasksPerTier: args['tasks-per-tier'], k: args.k, seed: args.seed, families: args.families });
-      } catch (error) {
-        if (error instanceof EvalPlanError) throw new UsageError(error.message);
-        throw error;
-      }
-      const tiersText = [...plan.tiers].map(([f, t]) => `${f} t${t.join(',t')}`).join('; ');
-      console.error(`held-out evaluation of ${adapter.name}: family seed ${plan.seed} (no synthesis run used it), ${args['tasks-per-tier']} tasks per tier, k=${args.k}: ${tiersText}`);
-      const runIds: string[] = [];
-      for (const [label, config] of [['base', plan.base], ['tuned', plan.tuned]] as Array<[string, RunConfig]>) {
-        const catalog = new EnvironmentCatalog(config.environments);
-        const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
-        const engine = workerEngine(config.model);
-        const runId = runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
-        runIds.push(runId);
-        if (store.getRun(runId)?.status === 'completed') {
-          console.error(`${label}: run ${runId} finished before; its episodes are reused`);
-          await engine.provider.close();
-          continue;
-        }
-        console.error(`${label}: ${engine.fingerprint}`);
-        await checkEngine(engine);
-        await runToEnd({
-          config, environments, catalog, engine, store, runId, taskQueue: args['task-queue'],
-          maxSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'],
-        });
-      }
-      const dropped = [...store.screenings.ofRun(runIds[0]!).values()].filter((s) => s.verdict !== 'kept');
-      console.log(`held-out tasks dropped as duplicates of synthesized ones before any rollout: ${dropped.length}`);
-      console.log(`base ${runIds[0]} vs tuned ${runIds[1]} (adapter ${adapter.name}, ${adapter.sha256.slice(0, 12)})`);
-      console.log(renderComparison(compareRuns(store, runIds[0]!, runIds[1]!), args.k));
+      await evaluateToEnd(store, adapter, {
+        tasksPerTier: args['tasks-per-tier'], k: args.k, seed: args.seed, families: args.families,
+        taskQueue: args['task-queue'], maxSandboxes: args['max-sandboxes'], warmSandboxes: args['warm-sandboxes'],
+      });
     } finally {
       store.close();
     }
   },
 };
+
+export interface EvaluateOptions {
+  tasksPerTier: number;
+  k: number;
+  seed?: number;
+  families?: string[];
+  taskQueue: string;
+  maxSandboxes: number;
+  warmSandboxes: number;
+}
+
+/** Runs (or reuses) the base and the tuned evaluation runs, prints the comparison and returns its rows. */
+export async function evaluateToEnd(store: Store, adapter: AdapterRecord, o: EvaluateOptions): Promise<ComparisonRow[]> {
+  let plan;
+  try {
+    plan = planEvaluation(store, { adapter, tasksPerTier: o.tasksPerTier, k: o.k, seed: o.seed, families: o.families });
+  } catch (error) {
+    if (error instanceof EvalPlanError) throw new UsageError(error.message);
+    throw error;
+  }
+  const tiersText = [...plan.tiers].map(([f, t]) => `${f} t${t.join(',t')}`).join('; ');
+  console.error(`held-out evaluation of ${adapter.name}: family seed ${plan.seed} (no synthesis run used it), ${o.tasksPerTier} tasks per tier, k=${o.k}: ${tiersText}`);
+  const runIds: string[] = [];
+  for (const [label, config] of [['base', plan.base], ['tuned', plan.tuned]] as Array<[string, RunConfig]>) {
+    const catalog = new EnvironmentCatalog(config.environments);
+    const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
+    const engine = workerEngine(config.model);
+    const runId = runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
+    runIds.push(runId);
+    if (store.getRun(runId)?.status === 'completed') {
+      console.error(`${label}: run ${runId} finished before; its episodes are reused`);
+      await engine.provider.close();
+      continue;
+    }
+    console.error(`${label}: ${engine.fingerprint}`);
+    await checkEngine(engine);
+    await runToEnd({
+      config, environments, catalog, engine, store, runId, taskQueue: o.taskQueue, maxSandboxes: o.maxSandboxes, warmSandboxes: o.warmSandboxes,
+    });
+  }
+  const [baseRun, tunedRun] = runIds as [string, string];
+  const dropped = [...store.screenings.ofRun(baseRun).values()].filter((s) => s.verdict !== 'kept');
+  console.log(`held-out tasks dropped as duplicates of synthesized ones before any rollout: ${dropped.length}`);
+  console.log(`base ${baseRun} vs tuned ${tunedRun} (adapter ${adapter.name}, ${adapter.sha256.slice(0, 12)})`);
+  const rows = compareRuns(store, baseRun, tunedRun);
+  console.log(renderComparison(rows, o.k));
+  return rows;
+}

@@ -3,7 +3,8 @@
 // config, or `--adapter NAME`, then serves it.
 import { Client } from '@temporalio/client';
 import type { CommandModule } from 'yargs';
-import type { Hyperparameters } from '../../activities/training-activities.js';
+import type { Hyperparameters, TrainingJobInput } from '../../activities/training-activities.js';
+import type { AdapterRecord } from '../../data/adapter-registry.js';
 import { startTraining, trainingJobId, watchTraining } from '../../client/start-training.js';
 import { statePaths } from '../../config/paths.js';
 import { UsageError } from '../../core/usage-error.js';
@@ -72,7 +73,6 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE }) as never,
   handler: async (args) => {
     const basePath = args.model ?? resolveModelPath();
-    const baseSha256 = modelFileHash(basePath);
     const store = Store.open(statePaths.database());
     try {
       for (const run of args.run ?? []) if (!store.getRun(run)) throw new UsageError(`--run ${run}: no such run in ${statePaths.database()}`);
@@ -81,46 +81,58 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         gradAccum: args['grad-accum'], maxTokens: args['max-tokens'], saveEvery: args['save-every'], seed: args.seed,
         threads: args.threads,
       };
-      const known = store.adapters.get(args.name);
-      const request = { name: args.name, basePath, runs: args.run ?? [], hyperparameters };
-      const jobId = trainingJobId(request, baseSha256);
-      if (known) {
-        console.log(`adapter ${known.name} is registered already: ${known.path} (trained ${known.createdAt} on ${known.data.lines} model steps)`);
-        return;
-      }
-      installRuntimeLogging();
-      const temporal = await ensureTemporal((line) => console.error(line));
-      const workerConnection = await connectWorker(temporal);
-      const worker = await createTrainingWorker(workerConnection, temporal.namespace, args['task-queue'], store);
-      const running = worker.run();
-      const connection = await connectClient(temporal);
-      try {
-        const client = new Client({ connection, namespace: temporal.namespace });
-        const handle = await startTraining(client, { jobId, ...request }, { taskQueue: args['task-queue'], storeId: store.storeId });
-        console.error(`training ${args.name} (job ${jobId}) on ${basePath}`);
-        const started = Date.now();
-        const adapter = await Promise.race([
-          watchTraining(handle, (p) => {
-            const resumed = p.resumedFrom !== null ? ` (resumed from step ${p.resumedFrom})` : '';
-            console.error(`  step ${p.step}/${p.totalSteps} loss ${p.loss ?? '-'}${resumed}`);
-          }),
-          running.then(() => {
-            throw new Error('the in-process worker stopped before the training job finished');
-          }),
-        ]);
-        const losses = adapter.losses;
-        console.log(`registered adapter ${adapter.name}: ${adapter.path} (sha256 ${adapter.sha256.slice(0, 12)})`);
-        console.log(`  data: ${adapter.data.lines} model steps of ${adapter.data.taskIds.length} tasks from ${adapter.data.runs.length} run(s), ${adapter.data.labelTokens} trained tokens`);
-        console.log(`  loss: ${losses[0]} at step 1, ${losses[losses.length - 1]} at step ${losses.length}; ${adapter.seconds.toFixed(0)} s of training, ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
-        console.log(`  serve it: model.adapter: ${adapter.name} (config) or tasksynth worker --adapter ${adapter.name}`);
-      } finally {
-        worker.shutdown();
-        await running.catch(() => undefined);
-        await connection.close();
-        await workerConnection.close();
-      }
+      await trainToEnd(store, { name: args.name, basePath, runs: args.run ?? [], hyperparameters }, args['task-queue']);
     } finally {
       store.close();
     }
   },
 };
+
+/**
+ * Trains (or joins the job training) adapter `request.name` with a training worker in this process, prints its
+ * progress and result, and returns the registered adapter; an adapter already registered under the name is returned.
+ */
+export async function trainToEnd(
+  store: Store,
+  request: Omit<TrainingJobInput, 'jobId'>,
+  taskQueue: string,
+): Promise<AdapterRecord> {
+  const known = store.adapters.get(request.name);
+  if (known) {
+    console.log(`adapter ${known.name} is registered already: ${known.path} (trained ${known.createdAt} on ${known.data.lines} model steps); another --name trains a new one`);
+    return known;
+  }
+  const jobId = trainingJobId(request, modelFileHash(request.basePath));
+  installRuntimeLogging();
+  const temporal = await ensureTemporal((line) => console.error(line));
+  const workerConnection = await connectWorker(temporal);
+  const worker = await createTrainingWorker(workerConnection, temporal.namespace, taskQueue, store);
+  const running = worker.run();
+  const connection = await connectClient(temporal);
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const handle = await startTraining(client, { jobId, ...request }, { taskQueue, storeId: store.storeId });
+    console.error(`training ${request.name} (job ${jobId}) on ${request.basePath}`);
+    const started = Date.now();
+    const adapter = await Promise.race([
+      watchTraining(handle, (p) => {
+        const resumed = p.resumedFrom !== null ? ` (resumed from step ${p.resumedFrom})` : '';
+        console.error(`  step ${p.step}/${p.totalSteps} loss ${p.loss ?? '-'}${resumed}`);
+      }),
+      running.then(() => {
+        throw new Error('the in-process worker stopped before the training job finished');
+      }),
+    ]);
+    const losses = adapter.losses;
+    console.log(`registered adapter ${adapter.name}: ${adapter.path} (sha256 ${adapter.sha256.slice(0, 12)})`);
+    console.log(`  data: ${adapter.data.lines} model steps of ${adapter.data.taskIds.length} tasks from ${adapter.data.runs.length} run(s), ${adapter.data.labelTokens} trained tokens`);
+    console.log(`  loss: ${losses[0]} at step 1, ${losses[losses.length - 1]} at step ${losses.length}; ${adapter.seconds.toFixed(0)} s of training, ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+    console.log(`  serve it: model.adapter: ${adapter.name} (config) or tasksynth worker --adapter ${adapter.name}`);
+    return adapter;
+  } finally {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+    await workerConnection.close();
+  }
+}
