@@ -13,6 +13,7 @@ import { exportEngineTokens } from '../data/export/engine-tokens.js';
 import type { Store } from '../data/store.js';
 import { EmbeddedEngine } from '../inference/embedded-engine.js';
 import { ensureTrainingEnv, trainingPaths } from '../training/training-env.js';
+import { unfitForTraining } from '../training/training-runs.js';
 import { convertToGguf, runTrainer, TRAINER_LOCKED, TrainerFailed, type TrainerEvent, type TrainerOptions } from '../training/trainer-process.js';
 import { engineFingerprint, modelFileHash } from '../worker/queue-names.js';
 
@@ -59,24 +60,25 @@ export function createTrainingActivities(store: Store) {
       const summary = join(dir, 'data.json');
       if (existsSync(summary) && existsSync(file)) return JSON.parse(readFileSync(summary, 'utf8')) as PreparedData;
       const model = engineFingerprint({ engine: 'embedded', path: input.basePath });
+      if (input.runs.length === 0) throw ApplicationFailure.nonRetryable('a training job names its runs', 'TrainingDataError');
       for (const runId of input.runs) {
-        const run = store.getRun(runId);
-        if (!run) throw ApplicationFailure.nonRetryable(`no run ${runId} in the store`, 'TrainingDataError');
-        if (run.model !== model) {
-          throw ApplicationFailure.nonRetryable(`run ${runId} was made by ${run.model ?? 'an unrecorded model'}, not the base model ${model}: its tokens would teach another model's outputs`, 'TrainingDataError');
-        }
+        const why = unfitForTraining(store, runId, model);
+        if (why) throw ApplicationFailure.nonRetryable(why, 'TrainingDataError');
       }
+      // Hours of training for a name another adapter holds would end refused: say so first.
+      const taken = store.adapters.get(input.name);
+      if (taken) throw ApplicationFailure.nonRetryable(`adapter name "${input.name}" is taken by ${taken.path} (trained ${taken.createdAt})`, 'AdapterNameTaken');
       // Only the tokenizer and chat wrapper are used: the smallest context will do.
       const engine = await EmbeddedEngine.load(input.basePath, { sequences: 1, contextSize: 512, adaptThreads: false });
       let done;
       try {
-        done = await exportEngineTokens(store, engine, model, file, input.runs.length > 0 ? { runIds: input.runs } : {});
+        done = await exportEngineTokens(store, engine, model, file, { runIds: input.runs, maxTokens: input.hyperparameters.maxTokens });
       } finally {
         await engine.close();
       }
       if (done.lines === 0) {
         throw ApplicationFailure.nonRetryable(
-          `no accepted model steps of ${model} to train on${input.runs.length ? ` in runs ${input.runs.join(', ')}` : ''} (${done.skippedSteps} steps without output tokens, other models' runs: ${done.skippedRuns.join(', ') || 'none'})`,
+          `no accepted model steps of ${model} to train on in runs ${input.runs.join(', ')} (${done.skippedSteps} steps without output tokens, ${done.tooLong} longer than ${input.hyperparameters.maxTokens} tokens)`,
           'TrainingDataError',
         );
       }
@@ -95,11 +97,12 @@ export function createTrainingActivities(store: Store) {
      */
     async trainAdapter(input: TrainingJobInput, data: PreparedData): Promise<{ adapterDir: string; baseConfigDir: string; losses: number[]; seconds: number; resumedFrom: number | null }> {
       const ctx = Context.current();
-      const env = await ensureTrainingEnv((line) => ctx.log.info(line));
       const state: TrainingHeartbeat = { step: 0, totalSteps: 0, loss: null, resumedFrom: null };
+      // From the start: provisioning the training environment on first use takes minutes.
       const beat = setInterval(() => ctx.heartbeat(state), 5000);
       ctx.heartbeat(state);
       try {
+        const env = await ensureTrainingEnv((line) => ctx.log.info(line), ctx.cancellationSignal);
         const done = await runTrainer(
           env,
           { ...input.hyperparameters, base: input.basePath, data: data.file, out: join(jobDir(input.jobId), 'train') },
@@ -126,13 +129,13 @@ export function createTrainingActivities(store: Store) {
     /** The PEFT adapter as GGUF beside the job (llama.cpp's converter, from the engine's own llama.cpp). */
     async convertAdapter(input: TrainingJobInput, adapterDir: string, baseConfigDir: string): Promise<string> {
       const ctx = Context.current();
-      const env = await ensureTrainingEnv((line) => ctx.log.info(line));
+      const env = await ensureTrainingEnv((line) => ctx.log.info(line), ctx.cancellationSignal);
       const out = join(jobDir(input.jobId), 'adapter.gguf');
       if (!existsSync(out)) await convertToGguf(env, adapterDir, baseConfigDir, out, ctx.cancellationSignal);
       return out;
     },
 
-    /** Copies the adapter to the state directory's adapters/ under its name and records it in the store. */
+    /** Copies the adapter to the state directory's adapters/ (as NAME-<sha256 prefix>.gguf) and records it in the store. */
     async registerAdapter(
       input: TrainingJobInput,
       data: PreparedData,
@@ -144,7 +147,8 @@ export function createTrainingActivities(store: Store) {
         throw ApplicationFailure.nonRetryable(new AdapterNameTaken(`adapter name "${input.name}" is taken by ${known.path} (trained ${known.createdAt}); choose another --name`).message, 'AdapterNameTaken');
       }
       mkdirSync(trainingPaths.adapters(), { recursive: true });
-      const path = join(trainingPaths.adapters(), `${input.name}.gguf`);
+      // Named by content too: two jobs racing for one name can never overwrite each other's weights.
+      const path = join(trainingPaths.adapters(), `${input.name}-${sha256.slice(0, 12)}.gguf`);
       if (!existsSync(path) || modelFileHash(path) !== sha256) {
         const tmp = `${path}.${process.pid}.tmp`;
         await copyFile(trained.gguf, tmp);

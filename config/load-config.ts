@@ -184,7 +184,7 @@ export function loadConfig(file: string, extraEnvDirs: string[] = []): RunConfig
   }
   if (config.model.adapter !== undefined) {
     try {
-      config.model.adapter = resolveAdapter(config.model.adapter, dirname(file), config.model.path ?? resolveModelPath());
+      config.model.adapter = resolveAdapter(config.model.adapter, dirname(file), () => config.model.path ?? resolveModelPath());
     } catch (error) {
       throw new ConfigError(file, [`/model/adapter ${(error as Error).message}`]);
     }

@@ -167,6 +167,8 @@ function prepareStatements(db: Database.Database) {
       ON CONFLICT (episode_id) DO UPDATE SET passed = excluded.passed, errors_json = excluded.errors_json`),
     listTasks: db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY family, tier, seed, idx, id'),
     taskPlace: db.prepare('SELECT family, tier FROM tasks WHERE id = ?'),
+    finishedSynthesisRuns: db.prepare(`SELECT id FROM runs WHERE model = ? AND status = 'completed'
+      AND json_extract(config_json, '$.purpose') IS NOT 'evaluation' ORDER BY started_at, id`),
     synthesisSeeds: db.prepare(`SELECT DISTINCT t.seed FROM tasks t JOIN runs r ON r.id = t.run_id
       WHERE t.family = ? AND json_extract(r.config_json, '$.purpose') IS NOT 'evaluation' ORDER BY t.seed`),
     listEpisodes: db.prepare(`SELECT ${EPISODE_COLUMNS} FROM episodes e
@@ -407,6 +409,11 @@ export class Store {
   acceptedTrajectories(opts: { runId?: string } = {}): Trajectory[] {
     const rows = this.stmt.accepted.all({ runId: opts.runId ?? null }) as Array<EpisodeDbRow & { spec_json: string }>;
     return rows.map((r) => ({ task: JSON.parse(r.spec_json) as TaskSpec, episode: this.toEpisode(r) }));
+  }
+
+  /** The completed synthesis runs (evaluation runs left out) a model made, oldest first. */
+  finishedSynthesisRuns(model: string): string[] {
+    return (this.stmt.finishedSynthesisRuns.all(model) as Array<{ id: string }>).map((r) => r.id);
   }
 
   /** The family and tier of a stored task, or undefined. */

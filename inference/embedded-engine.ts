@@ -262,7 +262,9 @@ export class EmbeddedEngine implements InferenceEngine {
       slot.holds = [];
       const scored = new Set(labels.flatMap((l, i) => (i > 0 && l >= 0 ? [i - 1] : [])));
       const input = inputIds.map((t, i) =>
-        scored.has(i) ? ([t as Token, { generateNext: { probabilities: true, options: { temperature: 1 } } }] as const) : (t as Token),
+        // The model's own distribution: no top-k, top-p or min-p cut (node-llama-cpp's defaults would renormalize
+        // over the top tokens and leave a label outside them at ~0).
+        scored.has(i) ? ([t as Token, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }] as const) : (t as Token),
       );
       const out = await slot.sequence.controlledEvaluate(input as never);
       await slot.sequence.clearHistory();

@@ -10,10 +10,10 @@ import { modelFileHash } from '../worker/queue-names.js';
 export const isAdapterFile = (value: string) => /\.gguf$/i.test(value) || value.includes('/') || isAbsolute(value);
 
 /**
- * The adapter file `value` names; `relativeTo` anchors a relative file path, `basePath` is the model it will be
- * applied to. Throws an Error that says what is wrong.
+ * The adapter file `value` names; `relativeTo` anchors a relative file path, `basePath` gives the model it will be
+ * applied to (asked only for a registered name). Throws an Error that says what is wrong.
  */
-export function resolveAdapter(value: string, relativeTo: string, basePath: string): string {
+export function resolveAdapter(value: string, relativeTo: string, basePath: () => string): string {
   if (isAdapterFile(value)) {
     const path = resolve(relativeTo, value);
     if (!existsSync(path)) throw new Error(`no adapter file at ${path}`);
@@ -29,9 +29,13 @@ export function resolveAdapter(value: string, relativeTo: string, basePath: stri
       throw new Error(`no adapter named "${value}" in ${database} (registered: ${names.join(', ') || 'none'}; a file needs its .gguf name)`);
     }
     if (!existsSync(known.path)) throw new Error(`adapter "${value}" is registered at ${known.path}, which is gone`);
-    const base = modelFileHash(basePath);
+    if (modelFileHash(known.path) !== known.sha256) {
+      throw new Error(`adapter "${value}": ${known.path} is no longer the file registered (sha256 ${known.sha256.slice(0, 12)}); it was changed after training`);
+    }
+    const model = basePath();
+    const base = modelFileHash(model);
     if (base !== known.baseSha256) {
-      throw new Error(`adapter "${value}" was trained on ${known.basePath} (sha256 ${known.baseSha256.slice(0, 12)}), not on ${basePath} (sha256 ${base.slice(0, 12)})`);
+      throw new Error(`adapter "${value}" was trained on ${known.basePath} (sha256 ${known.baseSha256.slice(0, 12)}), not on ${model} (sha256 ${base.slice(0, 12)})`);
     }
     return known.path;
   } finally {

@@ -120,7 +120,7 @@ export async function convertToGguf(
   const tmp = `${outFile}.${process.pid}.tmp`;
   try {
     await runPython(env, [
-      `${env.converter}/convert_lora_to_gguf.py`, '--base', baseConfigDir, '--outtype', 'f32', '--outfile', tmp, adapterDir,
+      env.withParent, `${env.converter}/convert_lora_to_gguf.py`, '--base', baseConfigDir, '--outtype', 'f32', '--outfile', tmp, adapterDir,
     ], 'the LoRA-to-GGUF converter', () => undefined, signal);
     await rename(tmp, outFile);
   } finally {

@@ -141,6 +141,8 @@ def main() -> None:
     for name in ("epochs", "lr", "alpha"):
         if not getattr(args, name) > 0:
             fail(f"--{name} must be positive")
+    if args.max_steps < 0:
+        fail("--max-steps must be 0 (the epochs decide) or more")
     for name in ("rank", "grad_accum", "max_tokens", "save_every"):
         if getattr(args, name) < 1:
             fail(f"--{name.replace('_', '-')} must be at least 1")
@@ -222,14 +224,22 @@ def main() -> None:
             shutil.rmtree(old, ignore_errors=True)
         emit("checkpoint", step=step, path=str(final))
 
+    orders: dict[int, list[int]] = {}
+
+    def example_at(position: int) -> dict:
+        """The example at a position of the whole run: epoch after epoch, each in its own shuffled order."""
+        epoch, within = divmod(position, len(examples))
+        if epoch not in orders:
+            orders[epoch] = epoch_order(len(examples), args.seed, epoch)
+        return examples[orders[epoch][within]]
+
     while step < total_steps:
-        epoch, within = divmod(step * args.grad_accum, len(examples))
-        order = epoch_order(len(examples), args.seed, epoch)
+        epoch = step * args.grad_accum // len(examples)
         t0 = time.time()
         optimizer.zero_grad()
         total, tokens = 0.0, 0
         for k in range(args.grad_accum):
-            e = examples[order[(within + k) % len(examples)]]
+            e = example_at(step * args.grad_accum + k)
             ids = torch.tensor([e["input_ids"]])
             labels = torch.tensor([e["labels"]])
             # Float32 throughout: on a CPU without native bf16, autocast to bf16 measured 20x slower here.

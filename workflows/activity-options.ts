@@ -79,7 +79,9 @@ export const training: ActivityOptions = {
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '30 seconds',
   retry: {
-    initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10,
+    // Long enough to outwait a trainer that still holds its folder's lock (a worker cut off from Temporal whose
+    // trainer runs on): about half an hour.
+    initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 35,
     nonRetryableErrorTypes: ['TrainingDataError', 'AdapterNameTaken'],
   },
 };

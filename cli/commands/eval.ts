@@ -1,7 +1,9 @@
 // `tasksynth eval --adapter NAME`: the base model and the base model with a trained adapter, side by side on
 // held-out tasks of the families and tiers the adapter was trained on (see evaluation/held-out-plan.ts): two
 // evaluation runs, then pass@1 and pass@k per family and tier with 95% intervals.
+import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { modelFileHash } from '../../worker/queue-names.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
 import { runIdFor } from '../../client/run-id.js';
 import { statePaths } from '../../config/paths.js';
@@ -47,7 +49,9 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('max-sandboxes', { type: 'number', default: DEFAULT_MAX_LIVE_SANDBOXES })
       .option('warm-sandboxes', { type: 'number', default: DEFAULT_WARM_SANDBOXES }) as never,
   handler: async (args) => {
-    const store = Store.open(statePaths.database());
+    const database = statePaths.database();
+    if (!existsSync(database)) throw new UsageError(`--adapter ${args.adapter}: no tasksynth database at ${database}, so no registered adapter (is TASKSYNTH_HOME right?)`);
+    const store = Store.open(database);
     try {
       const adapter = store.adapters.get(args.adapter);
       if (!adapter) {
@@ -76,6 +80,9 @@ export interface EvaluateOptions {
 
 /** Runs (or reuses) the base and the tuned evaluation runs, prints the comparison and returns its rows. */
 export async function evaluateToEnd(store: Store, adapter: AdapterRecord, o: EvaluateOptions): Promise<ComparisonRow[]> {
+  if (!existsSync(adapter.path) || modelFileHash(adapter.path) !== adapter.sha256) {
+    throw new UsageError(`adapter ${adapter.name}: ${adapter.path} is missing or no longer the file registered (sha256 ${adapter.sha256.slice(0, 12)})`);
+  }
   let plan;
   try {
     plan = planEvaluation(store, { adapter, tasksPerTier: o.tasksPerTier, k: o.k, seed: o.seed, families: o.families });

@@ -9,6 +9,7 @@ import { EmbeddedEngine } from '../../inference/embedded-engine.js';
 import { resolveModelPath } from '../../inference/model-path.js';
 import { engineFingerprint } from '../../worker/queue-names.js';
 import { checkOutputFile } from '../output-file.js';
+import { UsageError } from '../../core/usage-error.js';
 
 interface ExportArgs {
   format: 'openai-chat' | 'engine-tokens';
@@ -37,6 +38,9 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const store = Store.open(database);
     try {
       if (args.run && !store.getRun(args.run)) throw new Error(`no run ${args.run} in ${database}`);
+      if (args.run && (store.getRun(args.run)!.config as { purpose?: string } | null)?.purpose === 'evaluation') {
+        throw new UsageError(`--run ${args.run} is an evaluation run: its tasks are held out, and its trajectories are never exported`);
+      }
       if (args.format === 'openai-chat') {
         const { lines, file } = await exportOpenAIChat(store, args.out, { runId: args.run });
         console.log(`wrote ${lines} trajectories (${args.format}) to ${file}`);

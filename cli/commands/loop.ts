@@ -5,6 +5,7 @@
 //   3. evaluate base vs tuned on held-out tasks;
 //   4. synthesize again with the tuned model, from new family seeds (new tasks), and show each family's frontier
 //      before and after: the tiers each model solves.
+import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
@@ -46,7 +47,7 @@ export const loopCommand: CommandModule<object, LoopArgs> = {
     y
       .option('config', { type: 'string', demandOption: true, describe: 'the synthesis config (embedded engine, no adapter)' })
       .option('name', { type: 'string', demandOption: true, describe: 'the adapter\'s name' })
-      .check((a) => ADAPTER_NAME.test(String(a.name)) || `--name ${a.name}: letters, digits, ".", "_" and "-", at most 64`)
+      .check((a) => ADAPTER_NAME.test(String(a.name)) || `--name ${a.name}: letters, digits, ".", "_" and "-", at most 64, not ending in .gguf (that names a file)`)
       .option('epochs', { type: 'number', default: 3 })
       .check((a) => (a.epochs as number) > 0 || `--epochs ${a.epochs}: give a number above 0`)
       .option('tasks-per-tier', { type: 'number', default: 4, describe: 'held-out tasks at each trained tier' })
@@ -66,7 +67,7 @@ export const loopCommand: CommandModule<object, LoopArgs> = {
       stage(1, 'synthesize with the base model');
       const before = await synthesize(store, config, sandboxes);
       stage(2, `train adapter ${args.name}`);
-      const basePath = config.model.path ?? resolveModelPath();
+      const basePath = resolve(config.model.path ?? resolveModelPath());
       const adapter = await trainToEnd(store, {
         name: args.name, basePath, runs: [before],
         hyperparameters: { epochs: args.epochs, maxSteps: 0, lr: 2e-4, rank: 16, alpha: 32, gradAccum: 1, maxTokens: 2048, saveEvery: 10, seed: 0, threads: 0 },

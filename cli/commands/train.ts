@@ -11,7 +11,10 @@ import { UsageError } from '../../core/usage-error.js';
 import { Store } from '../../data/store.js';
 import { resolveModelPath } from '../../inference/model-path.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
-import { modelFileHash } from '../../worker/queue-names.js';
+import { engineFingerprint, modelFileHash } from '../../worker/queue-names.js';
+import { unfitForTraining } from '../../training/training-runs.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { installRuntimeLogging } from '../../worker/runtime-logging.js';
 import { connectClient, connectWorker, ensureTemporal } from '../../worker/temporal-server.js';
 import { createTrainingWorker } from '../../worker/training-worker.js';
@@ -34,7 +37,7 @@ interface TrainArgs {
 }
 
 /** Adapter names become file names and queue names: keep them plain. */
-export const ADAPTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const ADAPTER_NAME = /^(?!.*\.gguf$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/i;
 
 const positive = (name: string) => (a: Record<string, unknown>) =>
   (typeof a[name] === 'number' && (a[name] as number) > 0) || `--${name} ${a[name]}: give a number above 0`;
@@ -47,7 +50,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y) =>
     y
       .option('name', { type: 'string', demandOption: true, describe: 'the adapter\'s name (serve it with model.adapter: NAME or --adapter NAME)' })
-      .check((a) => ADAPTER_NAME.test(String(a.name)) || `--name ${a.name}: letters, digits, ".", "_" and "-", at most 64`)
+      .check((a) => ADAPTER_NAME.test(String(a.name)) || `--name ${a.name}: letters, digits, ".", "_" and "-", at most 64, not ending in .gguf (that names a file)`)
       .option('run', { type: 'string', array: true, describe: 'train on these runs only (repeatable; default: every run of the base model)' })
       .option('model', { type: 'string', describe: 'the base GGUF model (default TASKSYNTH_MODEL or SmolLM2)' })
       .option('epochs', { type: 'number', default: 3 })
@@ -72,16 +75,27 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .check(whole('threads', 0))
       .option('task-queue', { type: 'string', default: DEFAULT_TASK_QUEUE }) as never,
   handler: async (args) => {
-    const basePath = args.model ?? resolveModelPath();
+    const database = statePaths.database();
+    if (!existsSync(database)) throw new UsageError(`no tasksynth database at ${database}: nothing to train on yet (is TASKSYNTH_HOME right? tasksynth run makes one)`);
+    if (args.model !== undefined && !existsSync(args.model)) throw new UsageError(`--model ${args.model}: no such file`);
+    // Absolute: the path is registered with the adapter and read again by evaluations run from anywhere.
+    const basePath = resolve(args.model ?? resolveModelPath());
     const store = Store.open(statePaths.database());
     try {
-      for (const run of args.run ?? []) if (!store.getRun(run)) throw new UsageError(`--run ${run}: no such run in ${statePaths.database()}`);
+      const model = engineFingerprint({ engine: 'embedded', path: basePath });
+      // "Every run" is made concrete now: the job's id, and what it trains on, name the runs that exist today.
+      const runs = args.run ?? store.finishedSynthesisRuns(model);
+      if (runs.length === 0) throw new UsageError(`no finished synthesis run of ${model} in ${statePaths.database()} to train on (tasksynth run makes one)`);
+      for (const run of runs) {
+        const why = unfitForTraining(store, run, model);
+        if (why) throw new UsageError(`--run ${run}: ${why}`);
+      }
       const hyperparameters: Hyperparameters = {
         epochs: args.epochs, maxSteps: args['max-steps'], lr: args.lr, rank: args.rank, alpha: args.alpha,
         gradAccum: args['grad-accum'], maxTokens: args['max-tokens'], saveEvery: args['save-every'], seed: args.seed,
         threads: args.threads,
       };
-      await trainToEnd(store, { name: args.name, basePath, runs: args.run ?? [], hyperparameters }, args['task-queue']);
+      await trainToEnd(store, { name: args.name, basePath, runs, hyperparameters }, args['task-queue']);
     } finally {
       store.close();
     }
@@ -97,12 +111,19 @@ export async function trainToEnd(
   request: Omit<TrainingJobInput, 'jobId'>,
   taskQueue: string,
 ): Promise<AdapterRecord> {
+  const baseSha256 = modelFileHash(request.basePath);
   const known = store.adapters.get(request.name);
   if (known) {
-    console.log(`adapter ${known.name} is registered already: ${known.path} (trained ${known.createdAt} on ${known.data.lines} model steps); another --name trains a new one`);
+    // The name is the adapter: the same request gets it back, another one is refused rather than answered with it.
+    const same = known.baseSha256 === baseSha256 && JSON.stringify([...known.data.runs].sort()) === JSON.stringify([...request.runs].sort())
+      && JSON.stringify(known.hyperparameters) === JSON.stringify(request.hyperparameters);
+    if (!same) {
+      throw new UsageError(`adapter name "${request.name}" is registered already for other training (${known.path}: base sha256 ${known.baseSha256.slice(0, 12)}, runs ${known.data.runs.join(', ')}, ${JSON.stringify(known.hyperparameters)}); choose another --name`);
+    }
+    console.log(`adapter ${known.name} is registered already: ${known.path} (trained ${known.createdAt} on ${known.data.lines} model steps)`);
     return known;
   }
-  const jobId = trainingJobId(request, modelFileHash(request.basePath));
+  const jobId = trainingJobId(request, baseSha256);
   installRuntimeLogging();
   const temporal = await ensureTemporal((line) => console.error(line));
   const workerConnection = await connectWorker(temporal);

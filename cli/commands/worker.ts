@@ -72,7 +72,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ? { engine: 'openai', baseUrl: args['openai-base-url'], model: args['openai-model'], concurrency: args['openai-concurrency'], retries: args['openai-retries'] }
         : {
             engine: 'embedded', path: args.model, adapterScale: args['adapter-scale'],
-            adapter: args.adapter === undefined ? undefined : withUsageError('--adapter', () => resolveAdapter(args.adapter!, process.cwd(), args.model ?? resolveModelPath())),
+            adapter: args.adapter === undefined ? undefined : withUsageError('--adapter', () => resolveAdapter(args.adapter!, process.cwd(), () => args.model ?? resolveModelPath())),
           },
     );
     await checkEngine(engine);

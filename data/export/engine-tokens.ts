@@ -32,6 +32,8 @@ export interface EngineTokensExport {
   runs: string[];
   taskIds: string[];
   labelTokens: number;
+  /** Lines left out for being longer than `maxTokens`. */
+  tooLong: number;
 }
 
 /** Writes the lines for `model` (an engine fingerprint) to `outFile`, whole or not at all. */
@@ -40,15 +42,21 @@ export async function exportEngineTokens(
   renderer: PromptRenderer,
   model: string,
   outFile: string,
-  opts: { runId?: string; runIds?: string[] } = {},
+  opts: { runId?: string; runIds?: string[]; maxTokens?: number } = {},
 ): Promise<EngineTokensExport> {
   let skippedSteps = 0;
+  let tooLong = 0;
   let labelTokens = 0;
   const skippedRuns = new Set<string>();
   const runs = new Set<string>();
   const taskIds = new Set<string>();
   const counted = function* (lines: Iterable<EngineTokensLine>) {
     for (const line of lines) {
+      // A line a trainer would leave out is not written, so what is counted is what is trained on.
+      if (opts.maxTokens !== undefined && line.input_ids.length > opts.maxTokens) {
+        tooLong++;
+        continue;
+      }
       runs.add(line.metadata.run_id);
       taskIds.add(line.metadata.task_id);
       labelTokens += line.labels.length - line.metadata.prompt_tokens;
@@ -59,7 +67,7 @@ export async function exportEngineTokens(
     outFile,
     counted(stepLines(store, renderer, model, opts, (n) => (skippedSteps += n), (r) => skippedRuns.add(r))),
   );
-  return { ...written, skippedSteps, skippedRuns: [...skippedRuns], runs: [...runs], taskIds: [...taskIds], labelTokens };
+  return { ...written, skippedSteps, tooLong, skippedRuns: [...skippedRuns], runs: [...runs], taskIds: [...taskIds], labelTokens };
 }
 
 /** The lines, one model step at a time; skipped steps and runs are reported through the callbacks. */

@@ -25,6 +25,7 @@ import { EmbeddedEngine } from '../../inference/embedded-engine.js';
 import { resolveModelPath } from '../../inference/model-path.js';
 import { connectDocker, pingDocker } from '../../sandboxes/docker-client.js';
 import { findTrainingEnv, trainingPaths } from '../../training/training-env.js';
+import { runTrainer } from '../../training/trainer-process.js';
 import { createWorkers } from '../../worker/create-workers.js';
 import { workerEngine } from '../../worker/engine-provider.js';
 import { modelFileHash } from '../../worker/queue-names.js';
@@ -53,7 +54,10 @@ after(async () => {
   store?.close();
   await env?.teardown();
   if (job) rmSync(jobDir(job), { recursive: true, force: true });
-  rmSync(join(trainingPaths.adapters(), `${name}.gguf`), { force: true });
+  for (const f of existsSync(trainingPaths.adapters()) ? readdirSync(trainingPaths.adapters()) : []) {
+    if (f.startsWith(`${name}-`)) rmSync(join(trainingPaths.adapters(), f), { force: true });
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Processes whose command line mentions `needle` (the trainer of one job folder). */
@@ -153,6 +157,13 @@ test('a training job survives its worker\'s death, resumes from its checkpoint, 
     const resumedAt = Number(savedAtKill.replace('step-', ''));
     assert.ok(trained.resumedFrom !== null && trained.resumedFrom !== undefined && trained.resumedFrom >= resumedAt,
       `the second attempt resumed from ${trained.resumedFrom}, not from the checkpoint at step ${resumedAt} or later`);
+    // And it took the steps an uninterrupted run takes: same data order, optimizer, schedule and random state.
+    const whole = await runTrainer(findTrainingEnv()!, {
+      ...request.hyperparameters, base: basePath, data: join(jobDir(job), 'data.engine-tokens.jsonl'), out: join(dir, 'uninterrupted'),
+    }, () => undefined);
+    assert.equal(whole.losses.length, adapter.losses.length);
+    whole.losses.forEach((loss, i) =>
+      assert.ok(Math.abs(loss - adapter.losses[i]!) < 1e-3, `step ${i + 1}: loss ${adapter.losses[i]} after the resume, ${loss} uninterrupted`));
 
     // 4. In the engine: the adapter lowers the loss on the trained turns (node-llama-cpp's own probabilities).
     const lines = readFileSync(join(jobDir(job), 'data.engine-tokens.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EngineTokensLine);

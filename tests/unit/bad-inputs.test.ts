@@ -131,6 +131,15 @@ const cases: Case[] = [
   { name: 'schedule for a malformed store id', args: () => ['schedule', 'create', 'x', '--config', config('good5', good), '--every', '1h', '--store-id', 'a b/c'], message: /--store-id "a b\/c": a store id is/ },
   { name: 'replay without a target', args: () => ['replay'], message: /give --workflow-id \(one workflow\) or --run/ },
   { name: 'replay of a run, step by step', args: () => ['replay', '--run', 'r', '--steps'], message: /mutually exclusive/ },
+  // Training, evaluation and the loop.
+  { name: 'adapter name ending in .gguf', args: () => ['train', '--name', 'mine.gguf'], message: /--name mine\.gguf: .*not ending in \.gguf/ },
+  { name: 'train with no store', args: () => ['train', '--name', 'mine'], message: /no tasksynth database at .*nothing to train on yet/ },
+  { name: 'train for zero epochs', args: () => ['train', '--name', 'mine', '--epochs', '0'], message: /--epochs 0: give a number above 0/ },
+  { name: 'train with a fractional rank', args: () => ['train', '--name', 'mine', '--rank', '1.5'], message: /--rank 1\.5: give a whole number, at least 1/ },
+  { name: 'eval of an unknown adapter', args: () => ['eval', '--adapter', 'nope'], message: /--adapter nope: no tasksynth database/ },
+  { name: 'eval with k of 0', args: () => ['eval', '--adapter', 'nope', '--k', '0'], message: /--k 0: give a whole number, at least 1/ },
+  { name: 'adapter by an unknown name', args: () => ['run', '--config', config('adapter-name', `${good}model: { adapter: my-lora }\n`)], message: /\/model\/adapter no adapter named "my-lora"/ },
+  { name: 'loop from a config with an adapter', args: () => ['loop', '--name', 'l', '--config', config('loop-adapter', `${good}model: { adapter: ${file('loop-lora.gguf', 'x')} }\n`)], message: /the loop starts from the base model; remove \/model\/adapter/ },
   { name: 'schedule with two timetables', args: () => ['schedule', 'create', 'x', '--config', config('good2', good), '--every', '1h', '--cron', '0 3 * * *'], message: /exactly one of --every and --cron/ },
   { name: 'schedule with a bad interval', args: () => ['schedule', 'create', 'x', '--config', config('good3', good), '--every', 'fortnightly'], message: /--every "fortnightly" is not a duration/ },
 ];
