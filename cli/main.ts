@@ -6,6 +6,7 @@ import { ConfigError } from '../config/load-config.js';
 import { EnvironmentError } from '../environments/package.js';
 import { UsageError } from '../core/usage-error.js';
 import { failureMessage } from '../workflows/failure-message.js';
+import { adaptersCommand } from './commands/adapters.js';
 import { envsCommand } from './commands/envs.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
@@ -28,6 +29,7 @@ try {
     .command(trainCommand)
     .command(evalCommand)
     .command(loopCommand)
+    .command(adaptersCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error) => {
