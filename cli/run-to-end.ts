@@ -7,9 +7,11 @@ import { startSynthesisRun, watchRun } from '../client/start-run.js';
 import { statePaths } from '../config/paths.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { Store } from '../data/store.js';
-import type { EnvironmentCatalog } from '../environments/catalog.js';
-import type { environmentRef } from '../environments/package.js';
-import type { workerEngine } from '../worker/engine-provider.js';
+import { EnvironmentCatalog } from '../environments/catalog.js';
+import { environmentRef } from '../environments/package.js';
+import { workerEngine } from '../worker/engine-provider.js';
+import { checkEngine } from '../inference/model-check.js';
+import { runIdFor } from '../client/run-id.js';
 import { connectClient } from '../worker/temporal-server.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
 import { createProgressView } from './progress-view.js';
@@ -69,4 +71,29 @@ export async function runToEnd(o: RunToEndOptions): Promise<void> {
     await worker.close();
     await connection.close();
   }
+}
+
+/**
+ * Runs a config to its end, or reuses the finished run of the same id (same config, model and packages); returns
+ * the run id. `label` prefixes what it says.
+ */
+export async function runOrReuse(
+  store: Store,
+  config: RunConfig,
+  o: { taskQueue: string; maxSandboxes: number; warmSandboxes: number },
+  label = 'run',
+): Promise<string> {
+  const catalog = new EnvironmentCatalog(config.environments);
+  const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
+  const engine = workerEngine(config.model);
+  const runId = runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
+  if (store.getRun(runId)?.status === 'completed') {
+    console.error(`${label}: run ${runId} finished before; reused`);
+    await engine.provider.close();
+    return runId;
+  }
+  console.error(`${label}: ${engine.fingerprint}`);
+  await checkEngine(engine);
+  await runToEnd({ config, environments, catalog, engine, store, runId, ...o });
+  return runId;
 }

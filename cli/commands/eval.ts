@@ -5,21 +5,15 @@ import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { modelFileHash } from '../../worker/queue-names.js';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
-import { runIdFor } from '../../client/run-id.js';
 import { statePaths } from '../../config/paths.js';
-import type { RunConfig } from '../../config/run-config.js';
 import { UsageError } from '../../core/usage-error.js';
 import { Store } from '../../data/store.js';
-import { EnvironmentCatalog } from '../../environments/catalog.js';
-import { environmentRef } from '../../environments/package.js';
 import { compareRuns, renderComparison, type ComparisonRow } from '../../evaluation/compare.js';
 import type { AdapterRecord } from '../../data/adapter-registry.js';
 import { EvalPlanError, planEvaluation } from '../../evaluation/held-out-plan.js';
-import { checkEngine } from '../../inference/model-check.js';
 import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
-import { workerEngine } from '../../worker/engine-provider.js';
-import { runToEnd } from '../run-to-end.js';
+import { runOrReuse } from '../run-to-end.js';
 
 interface EvalArgs {
   adapter: string;
@@ -92,25 +86,9 @@ export async function evaluateToEnd(store: Store, adapter: AdapterRecord, o: Eva
   }
   const tiersText = [...plan.tiers].map(([f, t]) => `${f} t${t.join(',t')}`).join('; ');
   console.error(`held-out evaluation of ${adapter.name}: family seed ${plan.seed} (no synthesis run used it), ${o.tasksPerTier} tasks per tier, k=${o.k}: ${tiersText}`);
-  const runIds: string[] = [];
-  for (const [label, config] of [['base', plan.base], ['tuned', plan.tuned]] as Array<[string, RunConfig]>) {
-    const catalog = new EnvironmentCatalog(config.environments);
-    const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
-    const engine = workerEngine(config.model);
-    const runId = runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
-    runIds.push(runId);
-    if (store.getRun(runId)?.status === 'completed') {
-      console.error(`${label}: run ${runId} finished before; its episodes are reused`);
-      await engine.provider.close();
-      continue;
-    }
-    console.error(`${label}: ${engine.fingerprint}`);
-    await checkEngine(engine);
-    await runToEnd({
-      config, environments, catalog, engine, store, runId, taskQueue: o.taskQueue, maxSandboxes: o.maxSandboxes, warmSandboxes: o.warmSandboxes,
-    });
-  }
-  const [baseRun, tunedRun] = runIds as [string, string];
+  const sandboxes = { taskQueue: o.taskQueue, maxSandboxes: o.maxSandboxes, warmSandboxes: o.warmSandboxes };
+  const baseRun = await runOrReuse(store, plan.base, sandboxes, 'base');
+  const tunedRun = await runOrReuse(store, plan.tuned, sandboxes, 'tuned');
   const dropped = [...store.screenings.ofRun(baseRun).values()].filter((s) => s.verdict !== 'kept');
   console.log(`held-out tasks dropped as duplicates of synthesized ones before any rollout: ${dropped.length}`);
   console.log(`base ${baseRun} vs tuned ${tunedRun} (adapter ${adapter.name}, ${adapter.sha256.slice(0, 12)})`);

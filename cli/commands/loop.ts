@@ -9,21 +9,16 @@ import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
 import { DEFAULT_MAX_LIVE_SANDBOXES } from '../../activities/sandbox-activities.js';
-import { runIdFor } from '../../client/run-id.js';
 import { loadConfig } from '../../config/load-config.js';
 import { statePaths } from '../../config/paths.js';
-import type { RunConfig } from '../../config/run-config.js';
 import { UsageError } from '../../core/usage-error.js';
 import { runReport, type RunReport } from '../../data/run-report.js';
 import { Store } from '../../data/store.js';
-import { EnvironmentCatalog } from '../../environments/catalog.js';
-import { environmentRef } from '../../environments/package.js';
-import { checkEngine } from '../../inference/model-check.js';
 import { resolveModelPath } from '../../inference/model-path.js';
 import { DEFAULT_WARM_SANDBOXES } from '../../sandboxes/warm-pool.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/create-workers.js';
-import { workerEngine } from '../../worker/engine-provider.js';
-import { runToEnd } from '../run-to-end.js';
+import type { RunConfig } from '../../config/run-config.js';
+import { runOrReuse } from '../run-to-end.js';
 import { tableStyle } from '../summary-table.js';
 import { evaluateToEnd } from './eval.js';
 import { ADAPTER_NAME, trainToEnd } from './train.js';
@@ -65,7 +60,7 @@ export const loopCommand: CommandModule<object, LoopArgs> = {
     const sandboxes = { taskQueue: args['task-queue'], maxSandboxes: DEFAULT_MAX_LIVE_SANDBOXES, warmSandboxes: DEFAULT_WARM_SANDBOXES };
     try {
       stage(1, 'synthesize with the base model');
-      const before = await synthesize(store, config, sandboxes);
+      const before = await runOrReuse(store, config, sandboxes, 'base');
       stage(2, `train adapter ${args.name}`);
       const basePath = resolve(config.model.path ?? resolveModelPath());
       const adapter = await trainToEnd(store, {
@@ -81,7 +76,7 @@ export const loopCommand: CommandModule<object, LoopArgs> = {
         families: config.families.map((f) => ({ ...f, seed: f.seed + SEED_STEP })),
         model: { ...config.model, path: basePath, adapter: adapter.path },
       };
-      const after = await synthesize(store, tuned, sandboxes);
+      const after = await runOrReuse(store, tuned, sandboxes, 'tuned');
       console.log(renderFrontiers(
         runReport(store, before, config.acceptance, config.episodesPerTask),
         runReport(store, after, tuned.acceptance, tuned.episodesPerTask),
@@ -92,22 +87,6 @@ export const loopCommand: CommandModule<object, LoopArgs> = {
     }
   },
 };
-
-/** One synthesis run to its end, or the finished run of the same id; returns the run id. */
-async function synthesize(store: Store, config: RunConfig, o: { taskQueue: string; maxSandboxes: number; warmSandboxes: number }): Promise<string> {
-  const catalog = new EnvironmentCatalog(config.environments);
-  const environments = config.families.map((f) => environmentRef(catalog.get(f.name)));
-  const engine = workerEngine(config.model);
-  const runId = runIdFor(config, engine.fingerprint, environments.map((e) => e.hash));
-  if (store.getRun(runId)?.status === 'completed') {
-    console.error(`run ${runId} finished before; reused`);
-    await engine.provider.close();
-    return runId;
-  }
-  await checkEngine(engine);
-  await runToEnd({ config, environments, catalog, engine, store, runId, ...o });
-  return runId;
-}
 
 const tierText = (r: RunReport, family: string) =>
   r.families.find((f) => f.family === family)?.tiers.filter((t) => t.episodes > 0)
