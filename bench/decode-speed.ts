@@ -18,7 +18,8 @@
 // greedy generation of exactly BENCH_TOKENS tokens (end-of-generation tokens banned): time to first token is the
 // prompt evaluation up to the first token; decode tokens/s counts the tokens after it over the time after it.
 // A third row, for diagnosis, decodes directly with the sampling the engine's steps use (its tool-call grammar and
-// the chat's default repeat penalty), so a gap splits into sampling cost and the rest of a step.
+// the chat's default repeat penalty), so a gap splits into sampling cost and the rest of a step; two more rows take
+// the grammar alone and the penalty alone (over as many tokens as the grammar's run), to say which part costs what.
 // Engine and direct runs alternate which goes first over BENCH_ROUNDS rounds, so machine load falls on both alike;
 // the figures are medians over rounds (tokens/s per round), so a burst of load in one round does not decide them.
 // The engine runs one step at a time on one of its sequences, so per-sequence and aggregate tokens/s are the same
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
   const threads = availableParallelism();
   const engine = await EmbeddedEngine.load(modelPath, { threads, adaptThreads: false });
   let llama: Llama | undefined;
-  const tallies = { engine: zero(), direct: zero(), sampled: zero() };
+  const tallies = { engine: zero(), direct: zero(), sampled: zero(), grammarOnly: zero(), penaltyOnly: zero() };
   try {
     const inside = internals(engine);
     const shape = inside.context;
@@ -248,14 +249,17 @@ async function main(): Promise<void> {
     const plain = (): SequenceEvaluateOptions => ({ temperature: 0, tokenBias: noEnd });
     // What the engine's chat samples with: the call's grammar, and a repeat penalty over the generated tokens
     // (newlines exempt), as node-llama-cpp's LlamaChat applies by default.
-    const sampled = (generated: Token[]): SequenceEvaluateOptions => ({
-      temperature: 0,
-      grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }),
+    const withGrammar = (): SequenceEvaluateOptions => ({ grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }) });
+    const withPenalty = (generated: Token[]): SequenceEvaluateOptions => ({
       repeatPenalty: {
         punishTokens: () => generated.slice(-CHAT_PENALTY_TOKENS).filter((t) => t !== model.tokens.nl),
         maxPunishTokens: CHAT_PENALTY_TOKENS,
       },
     });
+    const sampled = (generated: Token[]): SequenceEvaluateOptions => ({ temperature: 0, ...withGrammar(), ...withPenalty(generated) });
+    // The two parts of that sampling apart, to say which one costs what.
+    const grammarOnly = (): SequenceEvaluateOptions => ({ temperature: 0, ...withGrammar() });
+    const penaltyOnly = (generated: Token[]): SequenceEvaluateOptions => ({ temperature: 0, tokenBias: noEnd, ...withPenalty(generated) });
 
     // LlamaChat stops a call at the grammar's stop trigger, four newlines, rather than at an end-of-generation token.
     const callComplete = (generated: Token[]) => model.detokenize(generated.slice(-4)).endsWith('\n\n\n\n');
@@ -279,6 +283,10 @@ async function main(): Promise<void> {
         // Mimicked, the penalty may let the text part from the engine's; the rate is what this row is for.
         const b = await directRun(sequence, prompt, runLength, sampled, callComplete);
         add(tallies.sampled, prompt.length, b);
+        const c = await directRun(sequence, prompt, runLength, grammarOnly, callComplete);
+        add(tallies.grammarOnly, prompt.length, c);
+        // As many tokens as the grammar's run, so the two decode over the same positions.
+        add(tallies.penaltyOnly, prompt.length, await directRun(sequence, prompt, Math.max(16, c.generated.length), penaltyOnly));
       };
       const viaEngine = () => engineRound(engine, inside, tools, round, prompt, tallies.engine);
       const order = round % 2 === 0 ? [viaEngine, direct] : [direct, viaEngine];
@@ -311,11 +319,14 @@ async function main(): Promise<void> {
     const skipped = tallies.engine.skipped > 0 ? `, ${tallies.engine.skipped} rounds left out` : '';
     console.log(row(`engine step (ttft: cold - warm${skipped})`, tallies.engine));
     console.log(row("direct with the engine's sampling", tallies.sampled));
+    console.log(row('  of which: grammar only', tallies.grammarOnly));
+    console.log(row('  of which: repeat penalty only', tallies.penaltyOnly));
     console.log('one sequence decodes at a time on both sides (engine steps are serialized): aggregate tok/s = per-sequence tok/s');
     const [direct, engineRate, sampledRate] = [rate(tallies.direct), rate(tallies.engine), rate(tallies.sampled)];
     console.log(
       `sampling (grammar + repeat penalty) alone: ${(sampledRate / direct).toFixed(2)}x direct; ` +
-        `the rest of an engine step: ${(engineRate / sampledRate).toFixed(2)}x`,
+        `the rest of an engine step: ${(engineRate / sampledRate).toFixed(2)}x; ` +
+        `grammar only ${(rate(tallies.grammarOnly) / direct).toFixed(2)}x, repeat penalty only ${(rate(tallies.penaltyOnly) / direct).toFixed(2)}x direct`,
     );
     const e = tallies.engine;
     const useful = median(e.samples.map((x) => x.callTokens / (x.decodeMs / 1000)));

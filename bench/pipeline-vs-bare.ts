@@ -27,6 +27,9 @@
 // - model share, engine busy: sum of model time / (episodes phase wall × the engine's concurrency), the fraction
 //   of the phase the engine was serving a step.
 // - model share, per episode: each episode's model time / its own wall (workflow start to close), then the mean.
+// - where the cores went: bench/cpu-profile.ts over each episodes phase (this process, the Temporal server, the
+//   Docker daemons, the containers' cgroup, the rest of the host), so a gap between the phases shows whose CPU
+//   the engine's threads shared their cores with.
 // - prompt tokens evaluated / reused per episode: the engine's per-step usage (evaluatedTokens, and promptTokens
 //   minus evaluatedTokens), summed over an episode's model steps that returned a valid call (an invalid output
 //   carries no usage, in every phase alike), then the mean.
@@ -36,7 +39,7 @@
 // Run: npm run build && node dist/bench/pipeline-vs-bare.js (Docker, the model and the Temporal CLI: npm run setup).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,6 +74,7 @@ import { workerEngine } from '../worker/engine-provider.js';
 import { createHostSandboxes } from '../worker/host-sandboxes.js';
 import { installRuntimeLogging } from '../worker/runtime-logging.js';
 import { findTemporalCli } from '../worker/temporal-server.js';
+import { CpuProfile } from './cpu-profile.js';
 
 const CONFIG_FILE = process.env.BENCH_CONFIG ?? 'examples/quickstart.yaml';
 const SKIP_CLEARED = process.env.BENCH_SKIP_CLEARED === '1';
@@ -549,6 +553,7 @@ async function main(): Promise<void> {
     connection: env.nativeConnection, namespace: 'default', taskQueue: `bench-${process.pid}`, store, docker, catalog, engine,
     temporalService: owner[LABEL_TEMPORAL], maxLiveSandboxes: ctx.maxLive, warmSandboxes: ctx.warmSize,
   });
+  const cpu = new CpuProfile();
   console.error(`phase 1: ${CONFIG_FILE} through the pipeline (run ${runId})`);
   const pipeline = await runPipeline(ctx, env, store, workers, engine);
   // The pipeline is done: its workers (and their pool) and the dev server go before the bare loop runs.
@@ -560,6 +565,7 @@ async function main(): Promise<void> {
   console.error(`phase 2: the same ${pipeline.result.episodes.length} episodes of ${tasks} tasks in a bare loop, same engine instance`);
   await resetEngine(await engine.provider.get());
   const bare = await runBare('bare loop', ctx, pipeline.planned, () => engine.provider.get(), engine.concurrency);
+  cpu.stop();
   let cleared: PhaseResult | null = null;
   if (!SKIP_CLEARED) {
     // One engine in memory at a time; the cleared one is loaded fresh, with the same model file.
@@ -582,6 +588,11 @@ async function main(): Promise<void> {
   console.log(`  the whole run took ${(pipeline.runWallMs / 1000).toFixed(1)} s; other activities of the run (generation, screening, gates) ran ${(pipeline.otherActivityAllMs / 1000).toFixed(1)} s, ${(pipeline.otherActivityMs / 1000).toFixed(1)} s of it inside the episodes phase`);
   const share = modelShare(pipeline.result, engine.concurrency);
   const bareShare = modelShare(bare, engine.concurrency);
+  // Bare times are performance.now(); the pipeline's are the server's epoch times.
+  const span = (p: PhaseResult, offset: number) =>
+    cpu.between(offset + Math.min(...p.episodes.map((e) => e.startMs)), offset + Math.max(...p.episodes.map((e) => e.endMs))).cores;
+  console.log(`  where the host's ${availableParallelism()} cores went over each episodes phase (sampled from /proc each second):`);
+  console.log(CpuProfile.table([{ name: 'pipeline', cores: span(pipeline.result, 0) }, { name: 'bare loop', cores: span(bare, performance.timeOrigin) }]).replace(/^/gm, '    '));
   console.log(`model share ${pct(share.busy)} engine busy over the episodes phase, ${pct(share.perEpisode)} per episode mean (goal >= 90%); bare loop ${pct(bareShare.busy)}, ${pct(bareShare.perEpisode)}`);
   if (cleared) {
     console.log(`episodes/hour prefix reuse vs cleared ${(perHour(bare) / perHour(cleared)).toFixed(2)}x (goal >= 2x); prompt tokens evaluated per episode ${mean(cleared.episodes.map((e) => e.evaluated)).toFixed(0)} -> ${mean(bare.episodes.map((e) => e.evaluated)).toFixed(0)}`);
