@@ -10,15 +10,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 const USER_HZ = 100;
-const GROUPS = ['this process', 'Temporal server', 'Docker daemons', 'containers', 'rest of host'] as const;
+const GROUPS = ['this process', 'Temporal server', 'Docker daemons', 'containers', 'rest of host', 'hypervisor steal'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface CpuSample {
   /** Epoch milliseconds. */
   at: number;
   /** Cumulative CPU seconds per group (rest of host: host busy minus the other groups, derived at read time). */
-  seconds: Record<Exclude<Group, 'rest of host'>, number>;
+  seconds: Record<Exclude<Group, 'rest of host' | 'hypervisor steal'>, number>;
   hostBusy: number;
+  /** Time the hypervisor gave this machine's CPUs to others while it had work: a VM's noise, apart from its load. */
+  stolen: number;
 }
 
 function read(path: string): string | null {
@@ -39,10 +41,11 @@ function processCpu(pid: string): { name: string; seconds: number; cmdline: stri
   return { name, seconds: ticks / USER_HZ, cmdline: (read(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ') };
 }
 
-function hostBusySeconds(): number {
+/** Host CPU seconds busy (user, nice, system, irq, softirq) and stolen, from /proc/stat's aggregate line. */
+function hostSeconds(): { busy: number; stolen: number } {
   const line = (read('/proc/stat') ?? '').split('\n').find((l) => l.startsWith('cpu ')) ?? 'cpu 0 0 0 0';
-  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  return (f.reduce((a, b) => a + b, 0) - f[3]! - (f[4] ?? 0)) / USER_HZ;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { busy: (user + nice + system + irq + softirq) / USER_HZ, stolen: steal / USER_HZ };
 }
 
 /** The Docker cgroup's CPU time (cgroup v1 cpuacct, or v2 cpu.stat), in seconds; 0 when neither is readable. */
@@ -67,7 +70,8 @@ function sample(): CpuSample {
     if (p.name === 'temporal' || /temporal\S* server start-dev/.test(p.cmdline)) seconds['Temporal server'] += p.seconds;
     else if (p.name === 'dockerd' || p.name === 'containerd' || p.name.startsWith('containerd-shim')) seconds['Docker daemons'] += p.seconds;
   }
-  return { at: Date.now(), seconds, hostBusy: hostBusySeconds() };
+  const host = hostSeconds();
+  return { at: Date.now(), seconds, hostBusy: host.busy, stolen: host.stolen };
 }
 
 export class CpuProfile {
@@ -93,6 +97,7 @@ export class CpuProfile {
       'Docker daemons': used('Docker daemons') / span,
       containers: used('containers') / span,
       'rest of host': Math.max(0, b.hostBusy - a.hostBusy - known) / span,
+      'hypervisor steal': Math.max(0, b.stolen - a.stolen) / span,
     };
     return { cores, spanMs: b.at - a.at };
   }

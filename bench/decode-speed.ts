@@ -25,7 +25,7 @@
 // The engine runs one step at a time on one of its sequences, so per-sequence and aggregate tokens/s are the same
 // figure; the direct baseline likewise decodes one sequence of a context with as many sequences as the engine's.
 // Run: npm run build && node dist/bench/decode-speed.js (needs the default model: npm run setup).
-// Sizes: BENCH_ROUNDS (default 5), BENCH_TOKENS (default 128).
+// Sizes: BENCH_ROUNDS (default 9), BENCH_TOKENS (default 128).
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -215,7 +215,7 @@ async function directRun(
 }
 
 async function main(): Promise<void> {
-  const rounds = positiveInt('BENCH_ROUNDS', 5);
+  const rounds = positiveInt('BENCH_ROUNDS', 9);
   const runLength = positiveInt('BENCH_TOKENS', 128);
   if (runLength < 2) throw new Error('BENCH_TOKENS must be at least 2: the first token is timed apart from decoding');
   const tools = filesTools();
