@@ -1,6 +1,7 @@
-// Benchmark: the embedded engine's step time on a quiet machine and with another process spinning on one core,
-// with its thread count following the load (adaptThreads, the default) against a fixed thread count (the
-// baseline), both in one process on the same steps. llama.cpp's threads wait for one another at every layer,
+// Benchmark: the embedded engine's step time on a quiet machine and with another process busy for a share of one
+// core (a quarter, half, three quarters, all of it; BENCH_SHARES), with its thread count following the load
+// (adaptThreads, the default) against a fixed thread count (the baseline) and against one thread, all in one
+// process on the same steps. llama.cpp's threads wait for one another at every layer,
 // so one thread sharing a core with a busy process holds all of them up; the goal is at most 2x the quiet time
 // under load. Also checks that both engines produce the same outputs (the thread count must change no result).
 // Run: npm run bench:threads (needs the default model: npm run setup).
@@ -34,10 +35,21 @@ async function steps(engine: EmbeddedEngine, tools: ToolSpec[], prompts: string[
   return tally;
 }
 
-function hog(): ChildProcess {
-  // One shell spinning on a core, as a busy neighbour (a build, another job) does.
-  return spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+/**
+ * A neighbour busy for `share` of one core: spinning for that part of every 100 ms and sleeping the rest (share 1
+ * spins without a break, as a build or another job does). Partial shares show where one thread starts to beat two.
+ */
+function hog(share: number): ChildProcess {
+  const busyMs = Math.round(share * 100);
+  const script =
+    `const nap = new Int32Array(new SharedArrayBuffer(4));` +
+    `for (;;) { const t = Date.now(); while (Date.now() - t < ${busyMs}); if (${100 - busyMs} > 0) Atomics.wait(nap, 0, 0, ${100 - busyMs}); }`;
+  return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
 }
+
+/** The phases: the share of one core a neighbour keeps busy. */
+const PHASES = (process.env.BENCH_SHARES ?? '0,0.25,0.5,0.75,1').split(',').map(Number);
+const phaseName = (share: number) => (share === 0 ? 'quiet' : share === 1 ? 'one core busy' : `${share} core busy`);
 
 async function main(): Promise<void> {
   const tools = filesTools();
@@ -45,15 +57,20 @@ async function main(): Promise<void> {
   const threads = availableParallelism();
   const path = resolveModelPath();
   // Every step from an empty sequence: each measures the same work.
+  if (PHASES.some((x) => !(x >= 0 && x <= 1))) throw new Error(`BENCH_SHARES must list shares of a core from 0 to 1, got "${process.env.BENCH_SHARES}"`);
   const adaptive = await EmbeddedEngine.load(path, { reusePrefix: false, threads });
   const fixed = await EmbeddedEngine.load(path, { reusePrefix: false, threads, adaptThreads: false });
+  // One thread fixed: where it beats all of them under a partial load, the adaptive rule should pick it there.
+  const single = threads > 1 ? await EmbeddedEngine.load(path, { reusePrefix: false, threads: 1, adaptThreads: false }) : null;
+  const engines = [['adaptive threads', adaptive], [`fixed ${threads} threads`, fixed], ...(single ? [['fixed 1 thread', single] as const] : [])] as const;
   const rows: Array<{ phase: string; engine: string; tally: Tally }> = [];
   try {
-    for (const phase of ['quiet', 'one core busy'] as const) {
-      const neighbour = phase === 'quiet' ? null : hog();
+    for (const share of PHASES) {
+      const phase = phaseName(share);
+      const neighbour = share === 0 ? null : hog(share);
       try {
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        for (const [name, engine] of [['adaptive threads', adaptive], [`fixed ${threads} threads`, fixed]] as const) {
+        for (const [name, engine] of engines) {
           await steps(engine, tools, prompts, 1); // warm-up: the load estimate needs one window
           rows.push({ phase, engine: name, tally: await steps(engine, tools, prompts) });
         }
@@ -64,19 +81,20 @@ async function main(): Promise<void> {
   } finally {
     await adaptive.close();
     await fixed.close();
+    await single?.close();
   }
-  const quiet = (engine: string) => rows.find((r) => r.phase === 'quiet' && r.engine === engine)!.tally.ms;
+  const quiet = (engine: string) => rows.find((r) => r.phase === 'quiet' && r.engine === engine)?.tally.ms;
   console.log(`threads under load: ${STEPS} steps each, ${threads} cores, SmolLM2 (reusePrefix off, every step the same work)`);
   console.log('phase          | engine             | ms/step | tokens/s | vs its quiet time');
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(14)} | ${r.engine.padEnd(18)} | ${(r.tally.ms / STEPS).toFixed(0).padStart(7)} | ${(r.tally.tokens / (r.tally.ms / 1000)).toFixed(0).padStart(8)} | ${(r.tally.ms / quiet(r.engine)).toFixed(2)}x`,
+      `${r.phase.padEnd(14)} | ${r.engine.padEnd(18)} | ${(r.tally.ms / STEPS).toFixed(0).padStart(7)} | ${(r.tally.tokens / (r.tally.ms / 1000)).toFixed(0).padStart(8)} | ${quiet(r.engine) ? `${(r.tally.ms / quiet(r.engine)!).toFixed(2)}x` : 'n/a'}`,
     );
   }
-  for (const phase of ['quiet', 'one core busy']) {
-    const [a, b] = rows.filter((r) => r.phase === phase).map((r) => r.tally.outputs);
-    const same = a!.filter((o, i) => o === b![i]).length;
-    console.log(`${phase}: ${same} of ${STEPS} outputs identical between the two engines`);
+  for (const phase of PHASES.map(phaseName)) {
+    const [a, ...others] = rows.filter((r) => r.phase === phase).map((r) => r.tally.outputs);
+    const same = a!.filter((o, i) => others.every((b) => o === b[i])).length;
+    console.log(`${phase}: ${same} of ${STEPS} outputs identical between the ${others.length + 1} engines`);
   }
 }
 
