@@ -593,6 +593,7 @@ async function main(): Promise<void> {
     cpu.between(offset + Math.min(...p.episodes.map((e) => e.startMs)), offset + Math.max(...p.episodes.map((e) => e.endMs))).cores;
   console.log(`  where the host's ${availableParallelism()} cores went over each episodes phase (sampled from /proc each second):`);
   console.log(CpuProfile.table([{ name: 'pipeline', cores: span(pipeline.result, 0) }, { name: 'bare loop', cores: span(bare, performance.timeOrigin) }]).replace(/^/gm, '    '));
+  if (!cpu.containersReadable) console.log("    (no containers' cgroup could be read: their CPU time is in the rest of the host)");
   console.log(`model share ${pct(share.busy)} engine busy over the episodes phase, ${pct(share.perEpisode)} per episode mean (goal >= 90%); bare loop ${pct(bareShare.busy)}, ${pct(bareShare.perEpisode)}`);
   if (cleared) {
     console.log(`episodes/hour prefix reuse vs cleared ${(perHour(bare) / perHour(cleared)).toFixed(2)}x (goal >= 2x); prompt tokens evaluated per episode ${mean(cleared.episodes.map((e) => e.evaluated)).toFixed(0)} -> ${mean(bare.episodes.map((e) => e.evaluated)).toFixed(0)}`);

@@ -6,7 +6,9 @@
 // under load. Also checks that both engines produce the same outputs (the thread count must change no result).
 // Run: npm run bench:threads (needs the default model: npm run setup).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { FILES_PROMPTS, filesTools } from './files-prompts.js';
 import { EmbeddedEngine } from '../inference/embedded-engine.js';
 import { resolveModelPath } from '../inference/model-path.js';
@@ -36,15 +38,36 @@ async function steps(engine: EmbeddedEngine, tools: ToolSpec[], prompts: string[
 }
 
 /**
- * A neighbour busy for `share` of one core: spinning for that part of every 100 ms and sleeping the rest (share 1
- * spins without a break, as a build or another job does). Partial shares show where one thread starts to beat two.
+ * A neighbour that wants `share` of one core: it spins whenever the CPU time it has had falls behind `share` of the
+ * time since it started, and naps otherwise, so it takes that share even while it competes with the engine for a
+ * core (spinning for a share of the wall clock would get less). Share 1 spins without a break, as a build or another
+ * job does. It exits by itself once its parent is gone, so a killed benchmark leaves no spinner behind.
  */
 function hog(share: number): ChildProcess {
-  const busyMs = Math.round(share * 100);
-  const script =
-    `const nap = new Int32Array(new SharedArrayBuffer(4));` +
-    `for (;;) { const t = Date.now(); while (Date.now() - t < ${busyMs}); if (${100 - busyMs} > 0) Atomics.wait(nap, 0, 0, ${100 - busyMs}); }`;
-  return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  const script = [
+    `const parent = ${process.pid}, share = ${share}, nap = new Int32Array(new SharedArrayBuffer(4));`,
+    'const t0 = Date.now(), c0 = process.cpuUsage();',
+    'for (;;) {',
+    '  if (process.ppid !== parent) process.exit(0);',
+    '  const c = process.cpuUsage(c0);',
+    '  if ((c.user + c.system) / 1000 < share * (Date.now() - t0)) { const t = Date.now(); while (Date.now() - t < 2); }',
+    '  else Atomics.wait(nap, 0, 0, 2);',
+    '}',
+  ].join('\n');
+  const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  child.on('error', (error) => console.error(`the neighbour process failed: ${error.message}`));
+  return child;
+}
+
+/** CPU seconds a process has used, from /proc (0 once it is gone). */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** The phases: the share of one core a neighbour keeps busy. */
@@ -63,7 +86,7 @@ async function main(): Promise<void> {
   // One thread fixed: where it beats all of them under a partial load, the adaptive rule should pick it there.
   const single = threads > 1 ? await EmbeddedEngine.load(path, { reusePrefix: false, threads: 1, adaptThreads: false }) : null;
   const engines = [['adaptive threads', adaptive], [`fixed ${threads} threads`, fixed], ...(single ? [['fixed 1 thread', single] as const] : [])] as const;
-  const rows: Array<{ phase: string; engine: string; tally: Tally }> = [];
+  const rows: Array<{ phase: string; engine: string; tally: Tally; neighbourCores: number }> = [];
   try {
     for (const share of PHASES) {
       const phase = phaseName(share);
@@ -72,7 +95,11 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         for (const [name, engine] of engines) {
           await steps(engine, tools, prompts, 1); // warm-up: the load estimate needs one window
-          rows.push({ phase, engine: name, tally: await steps(engine, tools, prompts) });
+          const [cpu0, wall0] = [cpuSecondsOf(neighbour?.pid), performance.now()];
+          const tally = await steps(engine, tools, prompts);
+          // What the neighbour really had beside this engine: the share it asked for, or less where it lost out.
+          const neighbourCores = neighbour ? (cpuSecondsOf(neighbour.pid) - cpu0) / ((performance.now() - wall0) / 1000) : 0;
+          rows.push({ phase, engine: name, tally, neighbourCores });
         }
       } finally {
         neighbour?.kill('SIGKILL');
@@ -85,10 +112,10 @@ async function main(): Promise<void> {
   }
   const quiet = (engine: string) => rows.find((r) => r.phase === 'quiet' && r.engine === engine)?.tally.ms;
   console.log(`threads under load: ${STEPS} steps each, ${threads} cores, SmolLM2 (reusePrefix off, every step the same work)`);
-  console.log('phase          | engine             | ms/step | tokens/s | vs its quiet time');
+  console.log('phase          | engine             | ms/step | tokens/s | vs its quiet time | neighbour used (cores)');
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(14)} | ${r.engine.padEnd(18)} | ${(r.tally.ms / STEPS).toFixed(0).padStart(7)} | ${(r.tally.tokens / (r.tally.ms / 1000)).toFixed(0).padStart(8)} | ${quiet(r.engine) ? `${(r.tally.ms / quiet(r.engine)!).toFixed(2)}x` : 'n/a'}`,
+      `${r.phase.padEnd(14)} | ${r.engine.padEnd(18)} | ${(r.tally.ms / STEPS).toFixed(0).padStart(7)} | ${(r.tally.tokens / (r.tally.ms / 1000)).toFixed(0).padStart(8)} | ${(quiet(r.engine) ? `${(r.tally.ms / quiet(r.engine)!).toFixed(2)}x` : 'n/a').padStart(17)} | ${r.neighbourCores.toFixed(2)}`,
     );
   }
   for (const phase of PHASES.map(phaseName)) {

@@ -86,11 +86,12 @@ export class CpuContention {
 }
 
 /**
- * How busy a core must be kept by others before one thread less is faster. Measured by bench:threads on 2 cores
- * (ms per step, 2 threads against 1): a neighbour busy for 0.25 of a core 1,668 against 2,374; 0.5: 1,971 against
- * 2,374; 0.75: 2,265 against 2,153; a whole core: 2,897 against 2,483. The two cross at about 0.7.
+ * How busy a core must be kept by others before one thread less is faster. Measured by bench:threads on 2 cores,
+ * ms per step with 2 threads against 1, beside a neighbour that takes a share of one core: 0.25 of a core 1,797
+ * against 2,093; 0.5: 1,832 against 2,237; 0.75: 2,999 against 2,572; a whole core: 2,905 against 2,262. The two
+ * cross at about 0.62 there, at about 0.7 in an earlier run.
  */
-export const CORE_TAKEN_AT = 0.7;
+export const CORE_TAKEN_AT = 0.65;
 
 /**
  * Compute threads for the next evaluation: no more than the cores other processes leave free (a core busy for

@@ -42,13 +42,16 @@ test('the cores other processes keep busy while this process evaluates: host bus
   assert.equal(blind.othersBusy(), null, 'unknown without /proc/stat');
 });
 
-test('threads follow the free cores: a core others keep busy CORE_TAKEN_AT (0.7) of the time is taken, never fewer than one thread', () => {
+test('threads follow the free cores: a core others keep busy CORE_TAKEN_AT (0.65) of the time is taken, never fewer than one thread', () => {
   assert.equal(threadsFor(2, 2, 0), 2);
   assert.equal(threadsFor(2, 2, 0.4), 2);
   assert.equal(threadsFor(2, 2, 0.9), 1);
   // Between a half and CORE_TAKEN_AT of a core, two threads still beat one (bench:threads).
   assert.equal(threadsFor(2, 2, 0.6), 2);
   assert.equal(threadsFor(2, 2, 0.75), 1);
+  assert.equal(threadsFor(2, 2, 0.65), 1, 'at CORE_TAKEN_AT the core is taken');
+  assert.equal(threadsFor(2, 2, 0.64), 2);
+  assert.equal(threadsFor(4, 4, 1.65), 2);
   assert.equal(threadsFor(2, 2, 3), 1);
   assert.equal(threadsFor(4, 8, 1), 4, 'never more than configured');
   assert.equal(threadsFor(8, 8, 2.2), 6);
